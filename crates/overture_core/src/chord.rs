@@ -17,7 +17,9 @@ use std::{fmt, str::FromStr};
 use crate::{error::CoreError, key::PitchClass};
 
 /// The quality of a chord: which intervals stack over the root.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ChordQuality {
     /// Major triad.
     Major,
@@ -141,10 +143,7 @@ impl FromStr for ChordQuality {
             })
             .ok_or_else(|| CoreError::Parse {
                 what: "chord quality",
-                expected: format!(
-                    "one of {}",
-                    ChordQuality::ALL.map(|q| q.harte()).join(", ")
-                ),
+                expected: format!("one of {}", ChordQuality::ALL.map(|q| q.harte()).join(", ")),
                 found: s.to_string(),
             })
     }
@@ -236,10 +235,12 @@ impl FromStr for Chord {
         })?;
         let bass = match bass {
             None => None,
-            Some(b) => Some(root.transpose(
-                degree_semitones(b)
-                    .ok_or_else(|| err("a bass degree such as `/3` or `/b7`".into()))?,
-            )),
+            Some(b) => Some(
+                root.transpose(
+                    degree_semitones(b)
+                        .ok_or_else(|| err("a bass degree such as `/3` or `/b7`".into()))?,
+                ),
+            ),
         };
         Ok(Chord {
             root,
@@ -314,6 +315,9 @@ mod test {
     #[test]
     fn unknown_qualities_name_what_is_accepted() {
         let e = "C:weird".parse::<Chord>().unwrap_err().to_string();
-        assert!(e.starts_with("`C:weird` is not a chord: expected a quality: one of maj, min"), "{e}");
+        assert!(
+            e.starts_with("`C:weird` is not a chord: expected a quality: one of maj, min"),
+            "{e}"
+        );
     }
 }

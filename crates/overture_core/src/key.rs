@@ -15,7 +15,19 @@ use std::{fmt, str::FromStr};
 use crate::error::CoreError;
 
 /// One of the twelve pitch classes, 0 = C … 11 = B.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct PitchClass(u8);
 
@@ -109,7 +121,9 @@ impl From<PitchClass> for String {
 }
 
 /// The mode of a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Mode {
     /// Ionian: the major scale.
     #[default]
@@ -181,7 +195,9 @@ impl FromStr for Mode {
 }
 
 /// A key: a tonic and a mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Key {
     /// The tonic.
@@ -231,7 +247,10 @@ impl Key {
         };
         let fifths = (i32::from(major_tonic.index()) * 7).rem_euclid(12);
         let sharps = if fifths > 6 { fifths - 12 } else { fifths };
-        (sharps as i8, matches!(self.mode, Mode::Minor | Mode::HarmonicMinor))
+        (
+            sharps as i8,
+            matches!(self.mode, Mode::Minor | Mode::HarmonicMinor),
+        )
     }
 
     /// The key of a MIDI key signature.

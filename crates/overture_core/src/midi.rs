@@ -112,8 +112,14 @@ impl MidiPart {
             (&["drum", "perc", "kit"], Role::Drums),
             (&["bass"], Role::Bass),
             (&["melody", "lead", "vocal", "voice", "solo"], Role::Melody),
-            (&["pad", "string", "texture", "ambien", "choir", "bridge"], Role::Texture),
-            (&["piano", "chord", "keys", "harmony", "accomp", "guitar"], Role::Harmony),
+            (
+                &["pad", "string", "texture", "ambien", "choir", "bridge"],
+                Role::Texture,
+            ),
+            (
+                &["piano", "chord", "keys", "harmony", "accomp", "guitar"],
+                Role::Harmony,
+            ),
         ];
         for (words, role) in hints {
             if words.iter().any(|w| name.contains(w)) {
@@ -316,7 +322,8 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
                 }
                 TrackEventKind::Meta(MetaMessage::TimeSignature(num, den_pow, _, _)) => {
                     if meter.is_none_or(|(t, _)| now < t)
-                        && let Ok(m) = Meter::new(num, 1u8.checked_shl(u32::from(den_pow)).unwrap_or(0))
+                        && let Ok(m) =
+                            Meter::new(num, 1u8.checked_shl(u32::from(den_pow)).unwrap_or(0))
                     {
                         meter = Some((now, m));
                     }
@@ -333,10 +340,12 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
         for ((ch, pitch), starts) in open {
             for (start, vel) in starts {
                 let s = scale(start);
-                notes
-                    .entry(ch)
-                    .or_default()
-                    .push(Note::new(s, pitch, scale(now).saturating_sub(s), vel));
+                notes.entry(ch).or_default().push(Note::new(
+                    s,
+                    pitch,
+                    scale(now).saturating_sub(s),
+                    vel,
+                ));
             }
         }
         sequential_offset = now;
@@ -367,7 +376,9 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
     }
     tempos.sort_by_key(|&(t, _)| t);
     let tempo = match tempos.first() {
-        Some(&(_, us)) => Tempo::from_micros_per_quarter(us).map_err(|e| parse_err(e.to_string()))?,
+        Some(&(_, us)) => {
+            Tempo::from_micros_per_quarter(us).map_err(|e| parse_err(e.to_string()))?
+        }
         None => Tempo::default(),
     };
     let tempo_changes = tempos.windows(2).filter(|w| w[0].1 != w[1].1).count();
@@ -467,7 +478,11 @@ pub fn write_midi(arrangement: &Arrangement) -> Vec<u8> {
                 },
             ));
         }
-        evs.push((end.max(track.end()), 3, TrackEventKind::Meta(MetaMessage::EndOfTrack)));
+        evs.push((
+            end.max(track.end()),
+            3,
+            TrackEventKind::Meta(MetaMessage::EndOfTrack),
+        ));
         tracks.push(delta_encode(evs));
     }
     let mut smf = Smf::new(Header::new(
@@ -523,10 +538,13 @@ mod test {
             Key::new(crate::key::PitchClass::new(2), Mode::Minor),
             2,
         );
-        a.track_mut(Role::Melody).notes = vec![Note::new(0, 62, 480, 90), Note::new(480, 65, 240, 70)];
-        a.track_mut(Role::Drums).notes = vec![Note::new(0, 36, 120, 110), Note::new(960, 38, 120, 100)];
+        a.track_mut(Role::Melody).notes =
+            vec![Note::new(0, 62, 480, 90), Note::new(480, 65, 240, 70)];
+        a.track_mut(Role::Drums).notes =
+            vec![Note::new(0, 36, 120, 110), Note::new(960, 38, 120, 100)];
         // Same pitch, overlapping: FIFO pairing must give it back.
-        a.track_mut(Role::Harmony).notes = vec![Note::new(0, 57, 960, 60), Note::new(480, 57, 960, 60)];
+        a.track_mut(Role::Harmony).notes =
+            vec![Note::new(0, 57, 960, 60), Note::new(480, 57, 960, 60)];
         a
     }
 
@@ -541,13 +559,24 @@ mod test {
         for t in &a.tracks {
             assert_eq!(b.track(t.role).unwrap().notes, t.notes, "{}", t.role);
         }
-        assert_eq!(song.parts.iter().find(|p| p.name == "drums").unwrap().channel, DRUM_CHANNEL);
+        assert_eq!(
+            song.parts
+                .iter()
+                .find(|p| p.name == "drums")
+                .unwrap()
+                .channel,
+            DRUM_CHANNEL
+        );
     }
 
     #[test]
     fn garbage_bytes_give_a_parse_error_naming_the_source() {
         let e = parse_midi(b"RIFF not midi at all").unwrap_err();
-        assert!(e.to_string().starts_with("<memory>: not a readable MIDI file"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("<memory>: not a readable MIDI file"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -563,12 +592,25 @@ mod test {
             name: name.into(),
             channel,
             program,
-            notes: pitches.iter().enumerate().map(|(i, &p)| Note::new(i as u32 * 480, p, 480, 80)).collect(),
+            notes: pitches
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| Note::new(i as u32 * 480, p, 480, 80))
+                .collect(),
         };
         assert_eq!(part("x", 9, None, &[36]).suggested_role(), Role::Drums);
-        assert_eq!(part("MELODY", 0, None, &[70]).suggested_role(), Role::Melody);
+        assert_eq!(
+            part("MELODY", 0, None, &[70]).suggested_role(),
+            Role::Melody
+        );
         assert_eq!(part("x", 0, Some(33), &[40]).suggested_role(), Role::Bass);
-        assert_eq!(part("x", 0, None, &[30, 33, 35]).suggested_role(), Role::Bass);
-        assert_eq!(part("x", 0, Some(0), &[70, 72]).suggested_role(), Role::Melody);
+        assert_eq!(
+            part("x", 0, None, &[30, 33, 35]).suggested_role(),
+            Role::Bass
+        );
+        assert_eq!(
+            part("x", 0, Some(0), &[70, 72]).suggested_role(),
+            Role::Melody
+        );
     }
 }

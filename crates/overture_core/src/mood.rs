@@ -61,12 +61,18 @@ impl Mood {
 
 impl fmt::Display for Mood {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "valence {:+.2}, arousal {:+.2}", self.valence, self.arousal)
+        write!(
+            f,
+            "valence {:+.2}, arousal {:+.2}",
+            self.valence, self.arousal
+        )
     }
 }
 
 /// How much is going on, 0 (nothing) to 1 (everything): drives vertical layering.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, PartialOrd, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "f32", into = "f32")]
 pub struct Intensity(f32);
 

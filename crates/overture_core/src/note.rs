@@ -2,7 +2,9 @@
 
 /// A note: MIDI pitch and velocity, placed on the grid in ticks
 /// ([`TICKS_PER_QUARTER`](crate::time::TICKS_PER_QUARTER) per quarter note).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Note {
     /// Start, in ticks from the start of the section.
     pub start: u32,

@@ -5,7 +5,19 @@ use std::{fmt, str::FromStr};
 use crate::error::CoreError;
 
 /// The role of a section in the adaptive score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SectionKind {
     /// Leads into the main section; plays once.

@@ -27,7 +27,9 @@ pub const TICKS_PER_QUARTER: u32 = 480;
 pub const TICKS_PER_SIXTEENTH: u32 = TICKS_PER_QUARTER / 4;
 
 /// A tempo, in beats (quarter notes) per minute, held to a thousandth of a BPM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "f64", into = "f64")]
 pub struct Tempo {
     millibpm: u32,
@@ -301,7 +303,14 @@ mod test {
     fn positions_read_back_as_bar_and_beat() {
         let m = Meter::new(3, 4).unwrap();
         let p = m.position(m.tick_at(5, 2).unwrap() + 10);
-        assert_eq!(p, BarBeat { bar: 5, beat: 2, tick: 10 });
+        assert_eq!(
+            p,
+            BarBeat {
+                bar: 5,
+                beat: 2,
+                tick: 10
+            }
+        );
         assert_eq!(p.to_string(), "5:2+10");
         assert!(m.tick_at(1, 4).is_err());
     }

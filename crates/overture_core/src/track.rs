@@ -6,7 +6,9 @@ use crate::{error::CoreError, note::Note};
 
 /// What a track does in the music. Every palette has an instrument for every role,
 /// and the engine layers stems by role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Percussion, General MIDI drum keys.

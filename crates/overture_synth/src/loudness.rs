@@ -1,0 +1,254 @@
+//! Loudness measurement (EBU R128 through `ebur128`) and normalization with a
+//! true-peak limiter.
+//!
+//! Normalization finds one gain and one limiter gain curve for a set of
+//! signals, so stems normalized together still sum exactly to their mix.
+
+use ebur128::{EbuR128, Mode};
+
+use crate::buffer::StereoBuffer;
+
+/// Integrated loudness and true peak of a signal.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LoudnessReport {
+    /// Integrated loudness in LUFS (−∞ for silence).
+    pub integrated_lufs: f64,
+    /// True peak in dBTP (4× oversampled, as EBU R128 specifies).
+    pub true_peak_dbtp: f64,
+}
+
+/// Measures integrated loudness and true peak. When `looped`, the start is
+/// appended once more so the seam's inter-sample peaks are measured too.
+pub fn measure(buffer: &StereoBuffer, sample_rate: u32, looped: bool) -> LoudnessReport {
+    let mut meter = EbuR128::new(2, sample_rate, Mode::I | Mode::TRUE_PEAK)
+        .expect("2 channels and a validated sample rate are accepted by ebur128");
+    meter
+        .add_frames_planar_f32(&[&buffer.left, &buffer.right])
+        .expect("planar channels of equal length");
+    let lufs = meter.loudness_global().unwrap_or(f64::NEG_INFINITY);
+    let mut peak = (0..2)
+        .map(|c| meter.true_peak(c).unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    if looped && !buffer.is_empty() {
+        // A second meter over the seam: the end followed by the start.
+        let n = buffer.len().min(sample_rate as usize / 10);
+        let mut seam = StereoBuffer::silence(0);
+        for ch in 0..2 {
+            let src = if ch == 0 { &buffer.left } else { &buffer.right };
+            let dst = if ch == 0 {
+                &mut seam.left
+            } else {
+                &mut seam.right
+            };
+            dst.extend_from_slice(&src[src.len() - n..]);
+            dst.extend_from_slice(&src[..n]);
+        }
+        let mut m = EbuR128::new(2, sample_rate, Mode::TRUE_PEAK).expect("valid settings");
+        m.add_frames_planar_f32(&[&seam.left, &seam.right])
+            .expect("equal lengths");
+        peak = (0..2)
+            .map(|c| m.true_peak(c).unwrap_or(0.0))
+            .fold(peak, f64::max);
+    }
+    LoudnessReport {
+        integrated_lufs: lufs,
+        true_peak_dbtp: to_db(peak),
+    }
+}
+
+fn to_db(x: f64) -> f64 {
+    if x > 0.0 {
+        20.0 * x.log10()
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+fn from_db(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}
+
+/// One gain and one limiter curve, applied identically to several signals.
+#[derive(Debug, Clone)]
+pub struct GainPlan {
+    /// Static gain, linear.
+    pub gain: f32,
+    /// Per-frame limiter gain in 0..=1 (empty when no limiting is needed).
+    pub limiter: Vec<f32>,
+}
+
+impl GainPlan {
+    /// Applies the plan to a buffer of the same length as the one it was made for.
+    pub fn apply(&self, buffer: &mut StereoBuffer) {
+        for ch in [&mut buffer.left, &mut buffer.right] {
+            if self.limiter.is_empty() {
+                ch.iter_mut().for_each(|x| *x *= self.gain);
+            } else {
+                for (x, g) in ch.iter_mut().zip(&self.limiter) {
+                    *x *= self.gain * g;
+                }
+            }
+        }
+    }
+}
+
+/// Finds the gain and limiter curve that bring `mix` to `target_lufs` with a
+/// true peak at most `max_true_peak_dbtp`. `looped` makes the limiter circular
+/// so a loop stays seamless. Returns `None` for silence.
+pub fn plan_normalization(
+    mix: &StereoBuffer,
+    sample_rate: u32,
+    target_lufs: f64,
+    max_true_peak_dbtp: f64,
+    looped: bool,
+) -> Option<GainPlan> {
+    let start = measure(mix, sample_rate, looped);
+    if !start.integrated_lufs.is_finite() {
+        return None;
+    }
+    let mut gain_db = target_lufs - start.integrated_lufs;
+    // Sample-peak ceiling, lowered while the true peak still overshoots.
+    let mut ceiling_db = max_true_peak_dbtp - 0.3;
+    let mut plan = GainPlan {
+        gain: from_db(gain_db) as f32,
+        limiter: Vec::new(),
+    };
+    for _ in 0..8 {
+        let gain = from_db(gain_db) as f32;
+        let ceiling = from_db(ceiling_db) as f32;
+        let limiter = if mix.peak() * gain > ceiling {
+            limiter_curve(mix, gain, ceiling, sample_rate, looped)
+        } else {
+            Vec::new()
+        };
+        plan = GainPlan { gain, limiter };
+        let mut out = mix.clone();
+        plan.apply(&mut out);
+        let got = measure(&out, sample_rate, looped);
+        let loud_ok = (got.integrated_lufs - target_lufs).abs() <= 0.1;
+        let peak_ok = got.true_peak_dbtp <= max_true_peak_dbtp;
+        if loud_ok && peak_ok {
+            break;
+        }
+        if !loud_ok {
+            gain_db += target_lufs - got.integrated_lufs;
+        }
+        if !peak_ok {
+            ceiling_db -= got.true_peak_dbtp - max_true_peak_dbtp + 0.05;
+        }
+    }
+    Some(plan)
+}
+
+/// A look-ahead limiter's gain curve: never above the gain that keeps
+/// `|x| * gain <= ceiling`, with a 2 ms attack ramp and a 120 ms release.
+fn limiter_curve(
+    x: &StereoBuffer,
+    gain: f32,
+    ceiling: f32,
+    sample_rate: u32,
+    circular: bool,
+) -> Vec<f32> {
+    let n = x.len();
+    let required: Vec<f32> = (0..n)
+        .map(|i| {
+            let p = x.left[i].abs().max(x.right[i].abs()) * gain;
+            if p > ceiling { ceiling / p } else { 1.0 }
+        })
+        .collect();
+    let w = ((sample_rate as f32 * 0.002) as usize).clamp(1, n.max(1));
+    let at = |i: isize| -> f32 {
+        if circular {
+            required[i.rem_euclid(n as isize) as usize]
+        } else if i < 0 || i as usize >= n {
+            1.0
+        } else {
+            required[i as usize]
+        }
+    };
+    // m[i] = min(required[i ..= i + w]) (look-ahead hold).
+    let mut hold = vec![1.0f32; n];
+    let mut deque: std::collections::VecDeque<(isize, f32)> = std::collections::VecDeque::new();
+    let first = -(w as isize);
+    for j in first..(n + w) as isize {
+        let v = at(j);
+        while deque.back().is_some_and(|&(_, b)| b >= v) {
+            deque.pop_back();
+        }
+        deque.push_back((j, v));
+        let i = j - w as isize;
+        while deque.front().is_some_and(|&(k, _)| k < i) {
+            deque.pop_front();
+        }
+        if (0..n as isize).contains(&i) {
+            hold[i as usize] = deque.front().map_or(1.0, |&(_, b)| b);
+        }
+    }
+    // Average of hold over [i - w, i]: every term is ≤ required[i], so the average is too.
+    let hold_at = |i: isize| -> f32 {
+        if circular {
+            hold[i.rem_euclid(n as isize) as usize]
+        } else if i < 0 {
+            1.0
+        } else {
+            hold[i as usize]
+        }
+    };
+    let mut sum: f64 = (-(w as isize)..=0).map(|i| f64::from(hold_at(i))).sum();
+    let mut attack = vec![1.0f32; n];
+    for i in 0..n as isize {
+        if i > 0 {
+            sum += f64::from(hold_at(i)) - f64::from(hold_at(i - w as isize - 1));
+        }
+        attack[i as usize] = (sum / (w + 1) as f64) as f32;
+    }
+    // Release: recover toward 1 with a 120 ms time constant, never above the attack curve.
+    let rel = 1.0 - (-1.0 / (0.12 * sample_rate as f32)).exp();
+    let mut g = 1.0f32;
+    let passes = if circular { 2 } else { 1 };
+    let mut out = vec![1.0f32; n];
+    for _ in 0..passes {
+        for i in 0..n {
+            g = (g + (1.0 - g) * rel).min(attack[i]);
+            out[i] = g;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn tone(freq: f32, amp: f32, frames: usize, sr: u32) -> StereoBuffer {
+        let l: Vec<f32> = (0..frames)
+            .map(|i| amp * (std::f32::consts::TAU * freq * i as f32 / sr as f32).sin())
+            .collect();
+        StereoBuffer {
+            left: l.clone(),
+            right: l,
+        }
+    }
+
+    #[test]
+    fn normalization_reaches_the_target_loudness_and_peak_ceiling() {
+        let sr = 48_000;
+        let mut x = tone(220.0, 0.05, sr as usize * 3, sr);
+        // A loud burst forces limiting.
+        for i in 48_000..48_480 {
+            x.left[i] *= 15.0;
+            x.right[i] *= 15.0;
+        }
+        let plan = plan_normalization(&x, sr, -16.0, -1.0, false).unwrap();
+        plan.apply(&mut x);
+        let r = measure(&x, sr, false);
+        assert!((r.integrated_lufs + 16.0).abs() <= 0.5, "{r:?}");
+        assert!(r.true_peak_dbtp <= -1.0, "{r:?}");
+    }
+
+    #[test]
+    fn silence_is_not_normalized() {
+        let x = StereoBuffer::silence(48_000);
+        assert!(plan_normalization(&x, 48_000, -16.0, -1.0, false).is_none());
+    }
+}

@@ -1,0 +1,464 @@
+//! Rendering: an [`Arrangement`] and a [`Palette`] become one stereo stem per
+//! track and their mix.
+//!
+//! Each note starts on the exact sample its grid position gives
+//! ([`Tempo::ticks_to_samples`](overture_core::time::Tempo::ticks_to_samples)).
+//! A main section is rendered for looping: its release and reverb tails are
+//! folded back onto its start, so the stem is exactly the section's length and
+//! plays seamlessly back to back. Intros, outros and stingers keep their tails.
+//! Stems and mix are then normalized together (see [`crate::loudness`]).
+
+use std::{collections::HashMap, path::PathBuf, sync::Arc};
+
+use fundsp::prelude32::{AudioUnit, BufferRef, BufferVec, MAX_BUFFER_SIZE, reverb_stereo};
+use overture_core::{
+    arrangement::Arrangement,
+    note::Note,
+    section::SectionKind,
+    track::{Role, Track},
+};
+
+use crate::{
+    buffer::StereoBuffer,
+    envelope::Adsr,
+    error::SynthError,
+    instrument::{DrumSound, Instrument, Source, drum_unit, voice_unit},
+    loudness::{self, LoudnessReport},
+    palette::{Palette, ReverbSettings},
+    soundfont,
+};
+
+/// How voices and effects are computed. Both give the same samples (within
+/// 1e-4); `Block` is the fast path, `PerSample` the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Processing {
+    /// fundsp's block processing, 64 frames at a time.
+    #[default]
+    Block,
+    /// One `tick` per frame: slow, for checking the block path.
+    PerSample,
+}
+
+/// How loud stems are relative to the mix.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum StemLoudness {
+    /// Stems share the mix's gain and limiter, so they sum exactly to the mix
+    /// (what the engine's layering needs).
+    #[default]
+    Balanced,
+    /// Each stem is normalized on its own to this integrated loudness in LUFS
+    /// (for exporting stems to a DAW or a sample library).
+    Each(f64),
+}
+
+/// Rendering settings; the defaults are 48 kHz, −16 LUFS, −1 dBTP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderSettings {
+    /// Frames per second, 8,000..=192,000.
+    pub sample_rate: u32,
+    /// Integrated loudness of the mix, in LUFS; `None` leaves levels as rendered.
+    pub mix_lufs: Option<f64>,
+    /// Ceiling for true peaks of the mix and stems, in dBTP.
+    pub true_peak_dbtp: f64,
+    /// How stems are levelled.
+    pub stem_loudness: StemLoudness,
+    /// Block or per-sample processing.
+    pub processing: Processing,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        Self {
+            sample_rate: 48_000,
+            mix_lufs: Some(-16.0),
+            true_peak_dbtp: -1.0,
+            stem_loudness: StemLoudness::Balanced,
+            processing: Processing::Block,
+        }
+    }
+}
+
+impl RenderSettings {
+    /// Checks the settings, naming the valid range of anything out of it.
+    pub fn validate(&self) -> Result<(), SynthError> {
+        if !(8_000..=192_000).contains(&self.sample_rate) {
+            return Err(SynthError::InvalidSetting {
+                what: "sample rate",
+                expected: "between 8000 and 192000",
+                found: self.sample_rate.to_string(),
+            });
+        }
+        if let Some(l) = self.mix_lufs
+            && !(l.is_finite() && (-70.0..=0.0).contains(&l))
+        {
+            return Err(SynthError::InvalidSetting {
+                what: "mix loudness (LUFS)",
+                expected: "between -70 and 0",
+                found: l.to_string(),
+            });
+        }
+        if !(self.true_peak_dbtp.is_finite() && (-20.0..=0.0).contains(&self.true_peak_dbtp)) {
+            return Err(SynthError::InvalidSetting {
+                what: "true-peak ceiling (dBTP)",
+                expected: "between -20 and 0",
+                found: self.true_peak_dbtp.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One track rendered to audio.
+#[derive(Debug, Clone)]
+pub struct Stem {
+    /// The track's role.
+    pub role: Role,
+    /// The track's name.
+    pub name: String,
+    /// The audio.
+    pub audio: StereoBuffer,
+    /// Measured loudness after normalization.
+    pub loudness: LoudnessReport,
+}
+
+/// A rendered section: stems, their mix and where the loop is.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Frames per second.
+    pub sample_rate: u32,
+    /// The section that was rendered.
+    pub section: SectionKind,
+    /// The musical length in frames (`bars` whole bars).
+    pub musical_frames: usize,
+    /// For a main section, the loop length in frames (equal to every stem's length).
+    pub loop_frames: Option<usize>,
+    /// One stem per track, in role order.
+    pub stems: Vec<Stem>,
+    /// The sum of the stems.
+    pub mix: StereoBuffer,
+    /// Measured loudness of the mix.
+    pub loudness: LoudnessReport,
+}
+
+impl Rendered {
+    /// The stem of `role`, if the arrangement had that track.
+    pub fn stem(&self, role: Role) -> Option<&Stem> {
+        self.stems.iter().find(|s| s.role == role)
+    }
+}
+
+/// Renders an arrangement with a palette (see the module docs).
+pub fn render(
+    arrangement: &Arrangement,
+    palette: &Palette,
+    settings: &RenderSettings,
+) -> Result<Rendered, SynthError> {
+    render_with_progress(arrangement, palette, settings, &mut |_, _| {})
+}
+
+/// Like [`render`], calling `progress(notes_done, notes_total)` as notes are rendered.
+pub fn render_with_progress(
+    arrangement: &Arrangement,
+    palette: &Palette,
+    settings: &RenderSettings,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Rendered, SynthError> {
+    settings.validate()?;
+    let sr = settings.sample_rate;
+    let tempo = arrangement.tempo;
+    let musical = tempo.ticks_to_samples(arrangement.length_ticks(), sr) as usize;
+    let looped = arrangement.section.loops();
+    let total_notes = arrangement.note_count();
+    let mut done = 0;
+
+    let mut soundfonts = soundfont::Cache::default();
+    let mut stems = Vec::new();
+    let mut tracks: Vec<&Track> = arrangement.tracks.iter().collect();
+    tracks.sort_by_key(|t| t.role);
+    for track in tracks {
+        let instrument = palette.instrument(track.role);
+        let mut mono = Vec::new();
+        for (index, note) in track.notes.iter().enumerate() {
+            let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
+            let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
+            let seed = note_seed(track.role, index, note);
+            render_note(
+                instrument,
+                note,
+                start,
+                end - start,
+                sr,
+                seed,
+                settings.processing,
+                &mut soundfonts,
+                &mut mono,
+            )?;
+            done += 1;
+            progress(done, total_notes);
+        }
+        let mut stereo = pan(&mono, instrument.pan, musical);
+        if instrument.reverb_send > 0.0 && !mono.is_empty() {
+            add_reverb(
+                &mut stereo,
+                &palette.reverb,
+                instrument.reverb_send,
+                sr,
+                settings.processing,
+            );
+        }
+        if looped {
+            stereo.fold_into_loop(musical);
+        } else {
+            trim_tail(&mut stereo, musical);
+        }
+        stereo.sanitize();
+        stems.push(Stem {
+            role: track.role,
+            name: track.name.clone(),
+            audio: stereo,
+            loudness: LoudnessReport {
+                integrated_lufs: f64::NEG_INFINITY,
+                true_peak_dbtp: f64::NEG_INFINITY,
+            },
+        });
+    }
+
+    // Every stem gets the same length so they line up and sum to the mix.
+    let frames = stems
+        .iter()
+        .map(|s| s.audio.len())
+        .max()
+        .unwrap_or(musical)
+        .max(musical);
+    for s in &mut stems {
+        s.audio.left.resize(frames, 0.0);
+        s.audio.right.resize(frames, 0.0);
+    }
+    let mix_of = |stems: &[Stem]| {
+        let mut mix = StereoBuffer::silence(frames);
+        for s in stems {
+            mix.mix_in(&s.audio);
+        }
+        mix
+    };
+    let mut mix = mix_of(&stems);
+    if let Some(target) = settings.mix_lufs {
+        if let Some(plan) =
+            loudness::plan_normalization(&mix, sr, target, settings.true_peak_dbtp, looped)
+        {
+            for s in &mut stems {
+                plan.apply(&mut s.audio);
+            }
+        }
+        if let StemLoudness::Each(stem_target) = settings.stem_loudness {
+            for s in &mut stems {
+                if let Some(plan) = loudness::plan_normalization(
+                    &s.audio,
+                    sr,
+                    stem_target,
+                    settings.true_peak_dbtp,
+                    looped,
+                ) {
+                    plan.apply(&mut s.audio);
+                }
+            }
+        }
+        mix = mix_of(&stems);
+        if settings.stem_loudness == StemLoudness::Balanced {
+            // A stem can peak above the mix where others cancel it: limit those alone.
+            for s in &mut stems {
+                if loudness::measure(&s.audio, sr, looped).true_peak_dbtp > settings.true_peak_dbtp
+                {
+                    let current = loudness::measure(&s.audio, sr, looped).integrated_lufs;
+                    if let Some(plan) = loudness::plan_normalization(
+                        &s.audio,
+                        sr,
+                        current,
+                        settings.true_peak_dbtp,
+                        looped,
+                    ) {
+                        plan.apply(&mut s.audio);
+                    }
+                }
+            }
+        }
+    }
+    for s in &mut stems {
+        s.audio.sanitize();
+        s.loudness = loudness::measure(&s.audio, sr, looped);
+    }
+    mix.sanitize();
+    let report = loudness::measure(&mix, sr, looped);
+    Ok(Rendered {
+        sample_rate: sr,
+        section: arrangement.section,
+        musical_frames: musical,
+        loop_frames: looped.then_some(musical),
+        stems,
+        mix,
+        loudness: report,
+    })
+}
+
+/// A deterministic per-note seed for noise and oscillator phases.
+fn note_seed(role: Role, index: usize, note: &Note) -> u64 {
+    let mut x = (role as u64) << 56
+        ^ (index as u64) << 24
+        ^ u64::from(note.start) << 8
+        ^ u64::from(note.pitch);
+    // SplitMix64 finalizer.
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_note(
+    instrument: &Instrument,
+    note: &Note,
+    start: usize,
+    gate: usize,
+    sample_rate: u32,
+    seed: u64,
+    processing: Processing,
+    soundfonts: &mut soundfont::Cache,
+    out: &mut Vec<f32>,
+) -> Result<(), SynthError> {
+    let amp = instrument.gain * instrument.velocity_gain(note.velocity);
+    let brightness = f32::from(note.velocity) / 127.0;
+    let sr = sample_rate as f32;
+    let (mut unit, adsr, gate): (Box<dyn AudioUnit>, Adsr, usize) = match &instrument.source {
+        Source::Voice(v) => (
+            voice_unit(*v, note.frequency() as f32, brightness),
+            instrument.envelope,
+            gate,
+        ),
+        Source::Drums(kit) => {
+            let (unit, adsr) = drum_unit(*kit, DrumSound::from_gm(note.pitch), brightness);
+            // Drums ring for their own decay whatever the written length.
+            (unit, adsr, (adsr.decay * sr) as usize)
+        }
+        Source::SoundFont { path, bank, preset } => {
+            let samples = soundfonts.render_note(path, *bank, *preset, note, gate, sample_rate)?;
+            let needed = start + samples.len();
+            if out.len() < needed {
+                out.resize(needed, 0.0);
+            }
+            let g = instrument.gain;
+            for (o, s) in out[start..].iter_mut().zip(samples) {
+                *o += s * g;
+            }
+            return Ok(());
+        }
+    };
+    let env = adsr.at_rate(sr, gate);
+    let len = env.length();
+    if out.len() < start + len {
+        out.resize(start + len, 0.0);
+    }
+    let out = &mut out[start..start + len];
+    unit.set_sample_rate(f64::from(sample_rate));
+    unit.set_hash(seed);
+    unit.allocate();
+    match processing {
+        Processing::Block => {
+            let mut buf = BufferVec::new(1);
+            let mut i = 0;
+            while i < len {
+                let n = (len - i).min(MAX_BUFFER_SIZE);
+                unit.process(n, &BufferRef::empty(), &mut buf.buffer_mut());
+                let block = buf.channel_f32(0);
+                for k in 0..n {
+                    out[i + k] += block[k] * env.level(i + k) * amp;
+                }
+                i += n;
+            }
+        }
+        Processing::PerSample => {
+            let mut y = [0.0f32];
+            for (i, o) in out.iter_mut().enumerate() {
+                unit.tick(&[], &mut y);
+                *o += y[0] * env.level(i) * amp;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Equal-power pan of a mono buffer into stereo, at least `min_frames` long.
+fn pan(mono: &[f32], pan: f32, min_frames: usize) -> StereoBuffer {
+    let angle = (pan.clamp(-1.0, 1.0) + 1.0) * std::f32::consts::FRAC_PI_4;
+    let (gl, gr) = (angle.cos(), angle.sin());
+    let mut out = StereoBuffer::silence(mono.len().max(min_frames));
+    for (i, &x) in mono.iter().enumerate() {
+        out.left[i] = x * gl;
+        out.right[i] = x * gr;
+    }
+    out
+}
+
+/// Adds the palette's reverb, fed at `send`, and extends the buffer by the reverb tail.
+fn add_reverb(
+    stereo: &mut StereoBuffer,
+    room: &ReverbSettings,
+    send: f32,
+    sample_rate: u32,
+    processing: Processing,
+) {
+    let tail = (room.time * 1.2 * sample_rate as f32) as usize;
+    let n = stereo.len() + tail;
+    stereo.left.resize(n, 0.0);
+    stereo.right.resize(n, 0.0);
+    let mut verb: Box<dyn AudioUnit> = Box::new(reverb_stereo(
+        room.room_size.clamp(10.0, 30.0),
+        room.time.max(0.1),
+        room.damping.clamp(0.0, 1.0),
+    ));
+    verb.set_sample_rate(f64::from(sample_rate));
+    verb.set_hash(0x0E7E_8B);
+    verb.allocate();
+    let dry = 1.0 - 0.5 * send;
+    match processing {
+        Processing::Block => {
+            let mut input = BufferVec::new(2);
+            let mut output = BufferVec::new(2);
+            let mut i = 0;
+            while i < n {
+                let m = (n - i).min(MAX_BUFFER_SIZE);
+                for k in 0..m {
+                    input.set_f32(0, k, stereo.left[i + k]);
+                    input.set_f32(1, k, stereo.right[i + k]);
+                }
+                verb.process(m, &input.buffer_ref(), &mut output.buffer_mut());
+                for k in 0..m {
+                    stereo.left[i + k] = stereo.left[i + k] * dry + output.at_f32(0, k) * send;
+                    stereo.right[i + k] = stereo.right[i + k] * dry + output.at_f32(1, k) * send;
+                }
+                i += m;
+            }
+        }
+        Processing::PerSample => {
+            let mut y = [0.0f32; 2];
+            for i in 0..n {
+                verb.tick(&[stereo.left[i], stereo.right[i]], &mut y);
+                stereo.left[i] = stereo.left[i] * dry + y[0] * send;
+                stereo.right[i] = stereo.right[i] * dry + y[1] * send;
+            }
+        }
+    }
+}
+
+/// Cuts trailing near-silence (below −100 dBFS) after the musical end.
+fn trim_tail(stereo: &mut StereoBuffer, musical: usize) {
+    let last = (0..stereo.len())
+        .rev()
+        .find(|&i| stereo.left[i].abs().max(stereo.right[i].abs()) > 1e-5)
+        .map_or(0, |i| i + 1);
+    let keep = last.max(musical);
+    stereo.left.truncate(keep);
+    stereo.right.truncate(keep);
+}
+
+/// SoundFonts loaded during one render, by path.
+pub(crate) type SoundFontMap = HashMap<PathBuf, Arc<rustysynth::SoundFont>>;
