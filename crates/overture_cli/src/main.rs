@@ -1,3 +1,255 @@
-fn main() {
-    println!("Hello, world!");
+//! `overture`: render, export and inspect adaptive music from the command line.
+
+mod pianoroll;
+
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Instant,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use overture_core::{
+    midi::{self, MidiPart},
+    section::SectionKind,
+    track::Role,
+};
+use overture_synth::{
+    Palette, RenderSettings,
+    render::{StemLoudness, render_with_progress},
+    wav::{self, WavInfo},
+};
+
+/// Overture: adaptive soundtracks, composed and rendered on your machine.
+#[derive(Parser)]
+#[command(name = "overture", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a MIDI file into one WAV per role, a mix, the MIDI and a piano roll.
+    Render(RenderArgs),
+    /// List the built-in palettes.
+    Palettes,
+}
+
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// The MIDI file to render.
+    input: PathBuf,
+    /// A built-in palette (ambient, orchestral, battle, chiptune) or a palette .ron file.
+    #[arg(long, default_value = "orchestral")]
+    palette: String,
+    /// The folder to write into (created if missing).
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Assign a role to a track: TRACK=ROLE, where TRACK is a track name or
+    /// its number as listed, and ROLE is drums, bass, harmony, melody or texture.
+    #[arg(long = "role", value_name = "TRACK=ROLE")]
+    roles: Vec<String>,
+    /// Render as a seamless loop (a main section) instead of a one-shot piece with its tail.
+    #[arg(long = "loop")]
+    looped: bool,
+    /// Output sample rate in Hz.
+    #[arg(long, default_value_t = 48_000)]
+    sample_rate: u32,
+    /// Integrated loudness of the mix in LUFS.
+    #[arg(long, default_value_t = -16.0, allow_negative_numbers = true)]
+    lufs: f64,
+    /// Normalize every stem on its own to this loudness (LUFS) instead of keeping the mix balance.
+    #[arg(long, allow_negative_numbers = true)]
+    stem_lufs: Option<f64>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Render(args) => render(args),
+        Command::Palettes => {
+            for name in Palette::BUILTIN {
+                println!("{name}");
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the context chain joined.
+            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses `--role` values into (track selector, role) pairs.
+fn parse_roles(values: &[String]) -> Result<Vec<(String, Role)>> {
+    values
+        .iter()
+        .map(|v| {
+            let (track, role) = v.split_once('=').with_context(|| {
+                format!("--role {v}: expected TRACK=ROLE, e.g. --role PIANO=harmony")
+            })?;
+            let role: Role = role.parse().with_context(|| format!("--role {v}"))?;
+            Ok((track.trim().to_string(), role))
+        })
+        .collect()
+}
+
+fn part_matches(part: &MidiPart, number: usize, selector: &str) -> bool {
+    selector.eq_ignore_ascii_case(&part.name) || selector.parse::<usize>() == Ok(number)
+}
+
+fn render(args: RenderArgs) -> Result<()> {
+    let palette = Palette::resolve(&args.palette).context("--palette")?;
+    let overrides = parse_roles(&args.roles)?;
+    let song = midi::read_midi(&args.input)?;
+    for (selector, _) in &overrides {
+        if !song
+            .parts
+            .iter()
+            .enumerate()
+            .any(|(i, p)| part_matches(p, i + 1, selector))
+        {
+            let names: Vec<String> = song
+                .parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("{} {}", i + 1, p.name))
+                .collect();
+            bail!(
+                "--role {selector}=…: no track `{selector}` in {} (tracks: {})",
+                args.input.display(),
+                names.join(", ")
+            );
+        }
+    }
+    let numbered: Vec<(usize, &MidiPart)> = song
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i + 1, p))
+        .collect();
+    let role_of = |part: &MidiPart| -> Role {
+        let number = numbered
+            .iter()
+            .find(|(_, p)| std::ptr::eq(*p, part))
+            .map_or(0, |(n, _)| *n);
+        overrides
+            .iter()
+            .rev()
+            .find(|(sel, _)| part_matches(part, number, sel))
+            .map_or_else(|| part.suggested_role(), |(_, r)| *r)
+    };
+    for (n, part) in &numbered {
+        println!(
+            "track {n} `{}` (channel {}, {} notes) → {}",
+            part.name,
+            part.channel + 1,
+            part.notes.len(),
+            role_of(part)
+        );
+    }
+    if song.tempo_changes > 0 {
+        eprintln!(
+            "warning: {} has {} tempo changes; rendering at its first tempo, {}",
+            args.input.display(),
+            song.tempo_changes,
+            song.tempo
+        );
+    }
+    let mut arrangement = song.to_arrangement(|p| role_of(p))?;
+    arrangement.section = if args.looped {
+        SectionKind::Main
+    } else {
+        SectionKind::Outro
+    };
+
+    let settings = RenderSettings {
+        sample_rate: args.sample_rate,
+        mix_lufs: Some(args.lufs),
+        stem_loudness: args
+            .stem_lufs
+            .map_or(StemLoudness::Balanced, StemLoudness::Each),
+        ..RenderSettings::default()
+    };
+    settings.validate().context("--sample-rate/--lufs")?;
+
+    let bar = ProgressBar::new(arrangement.note_count() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} rendering {pos}/{len} notes [{bar:40}] {eta}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let rendered = render_with_progress(&arrangement, &palette, &settings, &mut |done, _| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the output folder", args.out.display()))?;
+    let provenance = arrangement.provenance.summary();
+    let info = |what: &str| WavInfo {
+        title: format!("{} {what}", stem_name(&args.input)),
+        software: arrangement.provenance.generator.clone(),
+        comment: format!(
+            "{provenance}; palette={}; tempo={}; key={}; meter={}",
+            palette.name, arrangement.tempo, arrangement.key, arrangement.meter
+        ),
+        genre: format!("{} {what}", arrangement.section),
+    };
+    let mut written = Vec::new();
+    for stem in &rendered.stems {
+        let path = args.out.join(format!("{}.wav", stem.role));
+        wav::write_wav(
+            &path,
+            &stem.audio,
+            rendered.sample_rate,
+            &info(stem.role.name()),
+        )?;
+        written.push(path);
+    }
+    let mix = args.out.join("mix.wav");
+    wav::write_wav(&mix, &rendered.mix, rendered.sample_rate, &info("mix"))?;
+    written.push(mix);
+    let midi_path = args.out.join("score.mid");
+    midi::save_midi(&arrangement, &midi_path)?;
+    written.push(midi_path);
+    let roll = args.out.join("pianoroll.png");
+    pianoroll::write_piano_roll(&arrangement, &roll)?;
+    written.push(roll);
+
+    let seconds = rendered.mix.len() as f64 / f64::from(rendered.sample_rate);
+    println!(
+        "rendered {:.1} s of audio in {:.2} s ({:.0}× real time) with palette `{}`: mix {:.1} LUFS, true peak {:.1} dBTP",
+        seconds,
+        elapsed,
+        seconds / elapsed.max(1e-9),
+        palette.name,
+        rendered.loudness.integrated_lufs,
+        rendered.loudness.true_peak_dbtp
+    );
+    for path in written {
+        println!("  {}", path.display());
+    }
+    Ok(())
+}
+
+fn stem_name(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(|| "overture".into(), |s| s.to_string_lossy().into_owned())
 }

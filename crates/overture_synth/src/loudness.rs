@@ -107,6 +107,14 @@ pub fn plan_normalization(
         return None;
     }
     let mut gain_db = target_lufs - start.integrated_lufs;
+    // Loudness and true peak scale linearly with a static gain: without limiting
+    // the plan is known without measuring again.
+    if start.true_peak_dbtp + gain_db <= max_true_peak_dbtp {
+        return Some(GainPlan {
+            gain: from_db(gain_db) as f32,
+            limiter: Vec::new(),
+        });
+    }
     // Sample-peak ceiling, lowered while the true peak still overshoots.
     let mut ceiling_db = max_true_peak_dbtp - 0.3;
     let mut plan = GainPlan {

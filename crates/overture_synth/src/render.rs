@@ -117,8 +117,6 @@ pub struct Stem {
     pub name: String,
     /// The audio.
     pub audio: StereoBuffer,
-    /// Measured loudness after normalization.
-    pub loudness: LoudnessReport,
 }
 
 /// A rendered section: stems, their mix and where the loop is.
@@ -216,10 +214,6 @@ pub fn render_with_progress(
             role: track.role,
             name: track.name.clone(),
             audio: stereo,
-            loudness: LoudnessReport {
-                integrated_lufs: f64::NEG_INFINITY,
-                true_peak_dbtp: f64::NEG_INFINITY,
-            },
         });
     }
 
@@ -243,37 +237,23 @@ pub fn render_with_progress(
     };
     let mut mix = mix_of(&stems);
     if let Some(target) = settings.mix_lufs {
+        // One gain and limiter curve for the mix and every stem: the stems still sum to the mix.
         if let Some(plan) =
             loudness::plan_normalization(&mix, sr, target, settings.true_peak_dbtp, looped)
         {
+            plan.apply(&mut mix);
             for s in &mut stems {
                 plan.apply(&mut s.audio);
             }
         }
-        if let StemLoudness::Each(stem_target) = settings.stem_loudness {
-            for s in &mut stems {
-                if let Some(plan) = loudness::plan_normalization(
-                    &s.audio,
-                    sr,
-                    stem_target,
-                    settings.true_peak_dbtp,
-                    looped,
-                ) {
-                    plan.apply(&mut s.audio);
-                }
-            }
-        }
-        mix = mix_of(&stems);
-        if settings.stem_loudness == StemLoudness::Balanced {
-            // A stem can peak above the mix where others cancel it: limit those alone.
-            for s in &mut stems {
-                if loudness::measure(&s.audio, sr, looped).true_peak_dbtp > settings.true_peak_dbtp
-                {
-                    let current = loudness::measure(&s.audio, sr, looped).integrated_lufs;
+        match settings.stem_loudness {
+            StemLoudness::Each(stem_target) => {
+                // The mix keeps the balance; each stem is levelled on its own.
+                for s in &mut stems {
                     if let Some(plan) = loudness::plan_normalization(
                         &s.audio,
                         sr,
-                        current,
+                        stem_target,
                         settings.true_peak_dbtp,
                         looped,
                     ) {
@@ -281,11 +261,34 @@ pub fn render_with_progress(
                     }
                 }
             }
+            StemLoudness::Balanced => {
+                // A stem can peak above the mix where others cancel it. True peaks lie
+                // within 3 dB of sample peaks here, so only stems near the ceiling are measured.
+                let near = 10f32.powf((settings.true_peak_dbtp as f32 - 3.0) / 20.0);
+                let mut limited = false;
+                for s in stems.iter_mut().filter(|s| s.audio.peak() > near) {
+                    let m = loudness::measure(&s.audio, sr, looped);
+                    if m.true_peak_dbtp > settings.true_peak_dbtp
+                        && let Some(plan) = loudness::plan_normalization(
+                            &s.audio,
+                            sr,
+                            m.integrated_lufs,
+                            settings.true_peak_dbtp,
+                            looped,
+                        )
+                    {
+                        plan.apply(&mut s.audio);
+                        limited = true;
+                    }
+                }
+                if limited {
+                    mix = mix_of(&stems);
+                }
+            }
         }
     }
     for s in &mut stems {
         s.audio.sanitize();
-        s.loudness = loudness::measure(&s.audio, sr, looped);
     }
     mix.sanitize();
     let report = loudness::measure(&mix, sr, looped);
@@ -352,7 +355,7 @@ fn render_note(
             return Ok(());
         }
     };
-    let env = adsr.at_rate(sr, gate);
+    let mut env = adsr.at_rate(sr, gate);
     let len = env.length();
     if out.len() < start + len {
         out.resize(start + len, 0.0);
@@ -369,17 +372,17 @@ fn render_note(
                 let n = (len - i).min(MAX_BUFFER_SIZE);
                 unit.process(n, &BufferRef::empty(), &mut buf.buffer_mut());
                 let block = buf.channel_f32(0);
-                for k in 0..n {
-                    out[i + k] += block[k] * env.level(i + k) * amp;
+                for (o, x) in out[i..i + n].iter_mut().zip(&block[..n]) {
+                    *o += x * env.next_level() * amp;
                 }
                 i += n;
             }
         }
         Processing::PerSample => {
             let mut y = [0.0f32];
-            for (i, o) in out.iter_mut().enumerate() {
+            for o in out.iter_mut() {
                 unit.tick(&[], &mut y);
-                *o += y[0] * env.level(i) * amp;
+                *o += y[0] * env.next_level() * amp;
             }
         }
     }
