@@ -1,1 +1,31 @@
-//! Overture.
+//! Overture: adaptive, generative soundtracks for games.
+//!
+//! This facade re-exports Overture's crates and a [`prelude`]. Today it holds
+//! the music vocabulary ([`core`]) and the synthesizer ([`synth`]); the
+//! composer, the conductor and the Bevy plugin join it as they land.
+//!
+//! ```
+//! use overture::prelude::*;
+//!
+//! let song = overture::core::midi::read_midi(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/music/theme.mid"))?;
+//! let mut main = song.to_arrangement(|part| part.suggested_role())?;
+//! main.section = SectionKind::Main;
+//! let rendered = render(&main, &Palette::builtin("ambient")?, &RenderSettings::default())?;
+//! // A main section renders as a seamless loop of exactly its bars.
+//! assert_eq!(rendered.loop_frames, Some(rendered.mix.len()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use overture_core as core;
+pub use overture_synth as synth;
+
+/// The types most users need, from every Overture crate.
+pub mod prelude {
+    pub use overture_core::prelude::*;
+    pub use overture_synth::{
+        Palette, RenderSettings, Rendered, StereoBuffer, SynthError, render,
+        render::{Processing, StemLoudness},
+    };
+}

@@ -328,10 +328,10 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
                         meter = Some((now, m));
                     }
                 }
-                TrackEventKind::Meta(MetaMessage::KeySignature(sf, minor)) => {
-                    if key.is_none_or(|(t, _)| now < t) && (-7..=7).contains(&sf) {
-                        key = Some((now, Key::from_midi_signature(sf, minor)));
-                    }
+                TrackEventKind::Meta(MetaMessage::KeySignature(sf, minor))
+                    if key.is_none_or(|(t, _)| now < t) && (-7..=7).contains(&sf) =>
+                {
+                    key = Some((now, Key::from_midi_signature(sf, minor)));
                 }
                 _ => {}
             }

@@ -5,6 +5,10 @@
 //! [`DrumKit`] maps General MIDI percussion keys to synthesized drums. A
 //! [`Source::SoundFont`] plays a preset from an `.sf2` file through rustysynth.
 
+// fundsp graphs read `a * gain >> filter` as "scale, then filter" (`*` binds first),
+// the notation fundsp's own documentation uses.
+#![allow(clippy::precedence)]
+
 use std::path::PathBuf;
 
 use fundsp::prelude32::*;

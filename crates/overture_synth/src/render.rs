@@ -419,7 +419,7 @@ fn add_reverb(
         room.damping.clamp(0.0, 1.0),
     ));
     verb.set_sample_rate(f64::from(sample_rate));
-    verb.set_hash(0x0E7E_8B);
+    verb.set_hash(0x000E_7E8B);
     verb.allocate();
     let dry = 1.0 - 0.5 * send;
     match processing {
