@@ -175,22 +175,40 @@ pub fn render_with_progress(
     tracks.sort_by_key(|t| t.role);
     for track in tracks {
         let instrument = palette.instrument(track.role);
-        let mut mono = Vec::new();
-        for (index, note) in track.notes.iter().enumerate() {
+        let mut mono: Vec<f32> = Vec::new();
+        // Identical notes share a few rendered variants, played round robin.
+        let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
+        let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
+        let drums = matches!(instrument.source, Source::Drums(_));
+        for note in &track.notes {
             let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
             let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
-            let seed = note_seed(track.role, index, note);
-            render_note(
-                instrument,
-                note,
-                start,
-                end - start,
-                sr,
-                seed,
-                settings.processing,
-                &mut soundfonts,
-                &mut mono,
-            )?;
+            // Drums ring for their own decay, so their written length does not matter.
+            let gate = if drums { 0 } else { end - start };
+            let count = occurrences
+                .entry((note.pitch, note.velocity, gate))
+                .or_insert(0);
+            let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
+            *count += 1;
+            if !voices.contains_key(&key) {
+                let voice = render_voice(
+                    instrument,
+                    note,
+                    gate,
+                    sr,
+                    voice_seed(track.role, key),
+                    settings.processing,
+                    &mut soundfonts,
+                )?;
+                voices.insert(key, voice);
+            }
+            let voice = &voices[&key];
+            if mono.len() < start + voice.len() {
+                mono.resize(start + voice.len(), 0.0);
+            }
+            for (o, x) in mono[start..start + voice.len()].iter_mut().zip(voice) {
+                *o += x;
+            }
             done += 1;
             progress(done, total_notes);
         }
@@ -303,12 +321,19 @@ pub fn render_with_progress(
     })
 }
 
-/// A deterministic per-note seed for noise and oscillator phases.
-fn note_seed(role: Role, index: usize, note: &Note) -> u64 {
-    let mut x = (role as u64) << 56
-        ^ (index as u64) << 24
-        ^ u64::from(note.start) << 8
-        ^ u64::from(note.pitch);
+/// Rendered variants kept per distinct note (pitch, velocity, held length).
+const ROUND_ROBIN: u32 = 4;
+
+/// Pitch, velocity, held length in samples (0 for drums) and variant number.
+type VoiceKey = (u8, u8, usize, u32);
+
+/// A deterministic seed for a voice's noise and oscillator phases.
+fn voice_seed(role: Role, (pitch, velocity, gate, variant): VoiceKey) -> u64 {
+    let mut x = (role as u64) << 58
+        ^ u64::from(variant) << 50
+        ^ (gate as u64) << 16
+        ^ u64::from(velocity) << 8
+        ^ u64::from(pitch);
     // SplitMix64 finalizer.
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -316,18 +341,16 @@ fn note_seed(role: Role, index: usize, note: &Note) -> u64 {
     x ^ (x >> 31)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_note(
+/// Renders one note from its first sample until its release ends.
+fn render_voice(
     instrument: &Instrument,
     note: &Note,
-    start: usize,
     gate: usize,
     sample_rate: u32,
     seed: u64,
     processing: Processing,
     soundfonts: &mut soundfont::Cache,
-    out: &mut Vec<f32>,
-) -> Result<(), SynthError> {
+) -> Result<Vec<f32>, SynthError> {
     let amp = instrument.gain * instrument.velocity_gain(note.velocity);
     let brightness = f32::from(note.velocity) / 127.0;
     let sr = sample_rate as f32;
@@ -339,54 +362,39 @@ fn render_note(
         ),
         Source::Drums(kit) => {
             let (unit, adsr) = drum_unit(*kit, DrumSound::from_gm(note.pitch), brightness);
-            // Drums ring for their own decay whatever the written length.
             (unit, adsr, (adsr.decay * sr) as usize)
         }
         Source::SoundFont { path, bank, preset } => {
-            let samples = soundfonts.render_note(path, *bank, *preset, note, gate, sample_rate)?;
-            let needed = start + samples.len();
-            if out.len() < needed {
-                out.resize(needed, 0.0);
-            }
-            let g = instrument.gain;
-            for (o, s) in out[start..].iter_mut().zip(samples) {
-                *o += s * g;
-            }
-            return Ok(());
+            let mut samples =
+                soundfonts.render_note(path, *bank, *preset, note, gate, sample_rate)?;
+            samples.iter_mut().for_each(|x| *x *= instrument.gain);
+            return Ok(samples);
         }
     };
     let mut env = adsr.at_rate(sr, gate);
-    let len = env.length();
-    if out.len() < start + len {
-        out.resize(start + len, 0.0);
-    }
-    let out = &mut out[start..start + len];
+    let mut out = vec![0.0; env.length()];
     unit.set_sample_rate(f64::from(sample_rate));
     unit.set_hash(seed);
     unit.allocate();
     match processing {
         Processing::Block => {
             let mut buf = BufferVec::new(1);
-            let mut i = 0;
-            while i < len {
-                let n = (len - i).min(MAX_BUFFER_SIZE);
-                unit.process(n, &BufferRef::empty(), &mut buf.buffer_mut());
-                let block = buf.channel_f32(0);
-                for (o, x) in out[i..i + n].iter_mut().zip(&block[..n]) {
-                    *o += x * env.next_level() * amp;
+            for chunk in out.chunks_mut(MAX_BUFFER_SIZE) {
+                unit.process(chunk.len(), &BufferRef::empty(), &mut buf.buffer_mut());
+                for (o, x) in chunk.iter_mut().zip(buf.channel_f32(0)) {
+                    *o = x * env.next_level() * amp;
                 }
-                i += n;
             }
         }
         Processing::PerSample => {
             let mut y = [0.0f32];
             for o in out.iter_mut() {
                 unit.tick(&[], &mut y);
-                *o += y[0] * env.next_level() * amp;
+                *o = y[0] * env.next_level() * amp;
             }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Equal-power pan of a mono buffer into stereo, at least `min_frames` long.
