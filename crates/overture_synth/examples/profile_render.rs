@@ -24,9 +24,6 @@ fn main() {
         )
         .unwrap();
         let no_norm = t.elapsed();
-        for role in overture_core::track::Role::ALL {
-            let _ = role;
-        }
         palette.drums.reverb_send = 0.0;
         palette.bass.reverb_send = 0.0;
         palette.harmony.reverb_send = 0.0;

@@ -8,7 +8,11 @@
 //! plays seamlessly back to back. Intros, outros and stingers keep their tails.
 //! Stems and mix are then normalized together (see [`crate::loudness`]).
 
-use std::{collections::HashMap, path::PathBuf, sync::Arc};
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    path::PathBuf,
+    sync::Arc,
+};
 
 use fundsp::prelude32::{AudioUnit, BufferRef, BufferVec, MAX_BUFFER_SIZE, reverb_stereo};
 use overture_core::{
@@ -190,8 +194,9 @@ pub fn render_with_progress(
                 .or_insert(0);
             let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
             *count += 1;
-            if !voices.contains_key(&key) {
-                let voice = render_voice(
+            let voice = match voices.entry(key) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(render_voice(
                     instrument,
                     note,
                     gate,
@@ -199,15 +204,13 @@ pub fn render_with_progress(
                     voice_seed(track.role, key),
                     settings.processing,
                     &mut soundfonts,
-                )?;
-                voices.insert(key, voice);
-            }
-            let voice = &voices[&key];
+                )?),
+            };
             if mono.len() < start + voice.len() {
                 mono.resize(start + voice.len(), 0.0);
             }
             for (o, x) in mono[start..start + voice.len()].iter_mut().zip(voice) {
-                *o += x;
+                *o += *x;
             }
             done += 1;
             progress(done, total_notes);

@@ -48,7 +48,9 @@ impl Cache {
                 f
             }
         };
-        let settings = SynthesizerSettings::new(sample_rate as i32);
+        let mut settings = SynthesizerSettings::new(sample_rate as i32);
+        // The palette's reverb is the room; rustysynth's own effects stay off.
+        settings.enable_reverb_and_chorus = false;
         let mut synth = Synthesizer::new(&font, &settings).map_err(|e| SynthError::Asset {
             path: path.to_path_buf(),
             reason: format!("cannot create a synthesizer: {e:?}"),
