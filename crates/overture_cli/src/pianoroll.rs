@@ -78,6 +78,7 @@ pub fn write_piano_roll(arrangement: &Arrangement, path: &Path) -> Result<()> {
         .y_desc("MIDI pitch")
         .x_labels(bars.min(40.0) as usize + 1)
         .x_label_formatter(&|x| format!("{}", *x as i64 + 1))
+        .y_label_formatter(&|y| format!("{}", *y as i64))
         .disable_y_mesh()
         .draw()?;
     // Bar lines, beat lines fainter.
