@@ -9,47 +9,34 @@ use std::time::Instant;
 
 use overture_synth::{Palette, RenderSettings, render};
 
+/// Seconds one render takes.
+fn time(
+    a: &overture_core::arrangement::Arrangement,
+    palette: &Palette,
+    settings: &RenderSettings,
+) -> std::time::Duration {
+    let t = Instant::now();
+    render(a, palette, settings).unwrap();
+    t.elapsed()
+}
+
 fn main() {
     let a = bench::sixteen_bars();
+    let unnormalized = RenderSettings {
+        mix_lufs: None,
+        ..RenderSettings::default()
+    };
     for name in Palette::BUILTIN {
-        let mut palette = Palette::builtin(name).unwrap();
-        let t = Instant::now();
-        render(
-            &a,
-            &palette,
-            &RenderSettings {
-                mix_lufs: None,
-                ..RenderSettings::default()
-            },
-        )
-        .unwrap();
-        let no_norm = t.elapsed();
-        palette.drums.reverb_send = 0.0;
-        palette.bass.reverb_send = 0.0;
-        palette.harmony.reverb_send = 0.0;
-        palette.melody.reverb_send = 0.0;
-        palette.texture.reverb_send = 0.0;
-        let t = Instant::now();
-        render(
-            &a,
-            &palette,
-            &RenderSettings {
-                mix_lufs: None,
-                ..RenderSettings::default()
-            },
-        )
-        .unwrap();
-        let voices = t.elapsed();
-        let t = Instant::now();
-        render(
-            &a,
-            &Palette::builtin(name).unwrap(),
-            &RenderSettings::default(),
-        )
-        .unwrap();
-        let full = t.elapsed();
+        let full_palette = Palette::builtin(name).unwrap();
+        let mut dry = full_palette.clone();
+        for role in overture_core::track::Role::ALL {
+            dry.instrument_mut(role).reverb_send = 0.0;
+        }
+        let voices = time(&a, &dry, &unnormalized);
+        let with_reverb = time(&a, &full_palette, &unnormalized);
+        let full = time(&a, &full_palette, &RenderSettings::default());
         println!(
-            "{name}: voices {voices:.2?}, +reverb {no_norm:.2?}, +loudness {full:.2?} (32 s of music)"
+            "{name}: voices {voices:.2?}, +reverb {with_reverb:.2?}, +loudness {full:.2?} (32 s of music)"
         );
     }
 }

@@ -105,6 +105,17 @@ impl Palette {
         }
     }
 
+    /// The instrument that plays `role`, to change it.
+    pub fn instrument_mut(&mut self, role: Role) -> &mut Instrument {
+        match role {
+            Role::Drums => &mut self.drums,
+            Role::Bass => &mut self.bass,
+            Role::Harmony => &mut self.harmony,
+            Role::Melody => &mut self.melody,
+            Role::Texture => &mut self.texture,
+        }
+    }
+
     /// Pads, soft keys, flute and a soft kit in a large room: exploration, calm.
     pub fn ambient() -> Palette {
         Palette {

@@ -8,11 +8,7 @@
 //! plays seamlessly back to back. Intros, outros and stingers keep their tails.
 //! Stems and mix are then normalized together (see [`crate::loudness`]).
 
-use std::{
-    collections::{HashMap, hash_map::Entry},
-    path::PathBuf,
-    sync::Arc,
-};
+use std::collections::{HashMap, hash_map::Entry};
 
 use fundsp::prelude32::{AudioUnit, BufferRef, BufferVec, MAX_BUFFER_SIZE, reverb_stereo};
 use overture_core::{
@@ -473,6 +469,3 @@ fn trim_tail(stereo: &mut StereoBuffer, musical: usize) {
     stereo.left.truncate(keep);
     stereo.right.truncate(keep);
 }
-
-/// SoundFonts loaded during one render, by path.
-pub(crate) type SoundFontMap = HashMap<PathBuf, Arc<rustysynth::SoundFont>>;

@@ -3,17 +3,23 @@
 //! Each note is rendered by its own synthesizer so that it starts on its exact
 //! sample (rustysynth starts notes on 64-frame block boundaries).
 
-use std::{fs::File, io::BufReader, path::Path, sync::Arc};
+use std::{
+    collections::HashMap,
+    fs::File,
+    io::BufReader,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use overture_core::note::Note;
 use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
 
-use crate::{error::SynthError, render::SoundFontMap};
+use crate::error::SynthError;
 
 /// SoundFonts loaded so far in one render.
 #[derive(Default)]
 pub(crate) struct Cache {
-    fonts: SoundFontMap,
+    fonts: HashMap<PathBuf, Arc<SoundFont>>,
 }
 
 /// Loads a SoundFont, with an error naming the file.
