@@ -1,6 +1,8 @@
 //! `overture`: render, export and inspect adaptive music from the command line.
 
+mod compose;
 mod pianoroll;
+mod train;
 
 use std::{
     path::{Path, PathBuf},
@@ -36,6 +38,12 @@ enum Command {
     Render(RenderArgs),
     /// List the built-in palettes.
     Palettes,
+    /// Train the composer on POP909 (or fine-tune it on your own MIDI).
+    Train(train::TrainArgs),
+    /// Compose a section (or a whole mood set) for a mood and render it.
+    Compose(compose::ComposeArgs),
+    /// Evaluate a trained composer; writes a JSON and a Markdown report.
+    Eval(compose::EvalArgs),
 }
 
 #[derive(clap::Args)]
@@ -76,6 +84,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(args) => render(args),
+        Command::Train(args) => train::train(args),
+        Command::Compose(args) => compose::compose(args),
+        Command::Eval(args) => compose::eval(args),
         Command::Palettes => {
             for name in Palette::BUILTIN {
                 println!("{name}");
@@ -187,6 +198,24 @@ fn render(args: RenderArgs) -> Result<()> {
     };
     settings.validate().context("--sample-rate/--lufs")?;
 
+    render_and_write(
+        &arrangement,
+        &palette,
+        &settings,
+        &args.out,
+        &stem_name(&args.input),
+    )
+}
+
+/// Renders an arrangement with a progress bar and writes one WAV per stem,
+/// mix.wav, score.mid and pianoroll.png into `out`, then prints what it wrote.
+pub(crate) fn render_and_write(
+    arrangement: &overture_core::arrangement::Arrangement,
+    palette: &Palette,
+    settings: &RenderSettings,
+    out: &Path,
+    title: &str,
+) -> Result<()> {
     let bar = ProgressBar::new(arrangement.note_count() as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} rendering {pos}/{len} notes [{bar:40}] {eta}")
@@ -194,17 +223,17 @@ fn render(args: RenderArgs) -> Result<()> {
             .progress_chars("=> "),
     );
     let started = Instant::now();
-    let rendered = render_with_progress(&arrangement, &palette, &settings, &mut |done, _| {
+    let rendered = render_with_progress(arrangement, palette, settings, &mut |done, _| {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
 
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create the output folder", args.out.display()))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create the output folder", out.display()))?;
     let provenance = arrangement.provenance.summary();
     let info = |what: &str| WavInfo {
-        title: format!("{} {what}", stem_name(&args.input)),
+        title: format!("{title} {what}"),
         software: arrangement.provenance.generator.clone(),
         comment: format!(
             "{provenance}; palette={}; tempo={}; key={}; meter={}",
@@ -214,7 +243,7 @@ fn render(args: RenderArgs) -> Result<()> {
     };
     let mut written = Vec::new();
     for stem in &rendered.stems {
-        let path = args.out.join(format!("{}.wav", stem.role));
+        let path = out.join(format!("{}.wav", stem.role));
         wav::write_wav(
             &path,
             &stem.audio,
@@ -223,14 +252,14 @@ fn render(args: RenderArgs) -> Result<()> {
         )?;
         written.push(path);
     }
-    let mix = args.out.join("mix.wav");
+    let mix = out.join("mix.wav");
     wav::write_wav(&mix, &rendered.mix, rendered.sample_rate, &info("mix"))?;
     written.push(mix);
-    let midi_path = args.out.join("score.mid");
-    midi::save_midi(&arrangement, &midi_path)?;
+    let midi_path = out.join("score.mid");
+    midi::save_midi(arrangement, &midi_path)?;
     written.push(midi_path);
-    let roll = args.out.join("pianoroll.png");
-    pianoroll::write_piano_roll(&arrangement, &roll)?;
+    let roll = out.join("pianoroll.png");
+    pianoroll::write_piano_roll(arrangement, &roll)?;
     written.push(roll);
 
     let seconds = rendered.mix.len() as f64 / f64::from(rendered.sample_rate);

@@ -22,7 +22,7 @@ pub fn role_colour(role: Role) -> RGBColor {
     }
 }
 
-fn ensure_font() {
+pub fn ensure_font() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // The font is compiled in, so registration can only fail if plotters changes its API.

@@ -170,6 +170,9 @@ pub struct MidiSong {
     pub tempo: Tempo,
     /// How many further tempo changes the file has; Overture plays at [`tempo`](Self::tempo) throughout.
     pub tempo_changes: usize,
+    /// Every tempo event: tick (at [`TICKS_PER_QUARTER`]) and microseconds per
+    /// quarter note, sorted by tick.
+    pub tempo_map: Vec<(u32, u32)>,
     /// The first time signature (4/4 if none).
     pub meter: Meter,
     /// The first key signature, if any.
@@ -179,6 +182,25 @@ pub struct MidiSong {
 }
 
 impl MidiSong {
+    /// The tick (fractional, at [`TICKS_PER_QUARTER`]) at `seconds` from the
+    /// start, following every tempo change in the file.
+    pub fn seconds_to_tick(&self, seconds: f64) -> f64 {
+        let mut tick = 0.0;
+        let mut time = 0.0;
+        let mut us = f64::from(self.tempo.micros_per_quarter());
+        for &(t, next_us) in &self.tempo_map {
+            let t = f64::from(t);
+            let dt = (t - tick) * us / 1e6 / f64::from(TICKS_PER_QUARTER);
+            if time + dt > seconds {
+                break;
+            }
+            time += dt;
+            tick = t;
+            us = f64::from(next_us);
+        }
+        tick + (seconds - time) * 1e6 / us * f64::from(TICKS_PER_QUARTER)
+    }
+
     /// The tick after the last note ends.
     pub fn end(&self) -> u32 {
         self.parts
@@ -382,10 +404,12 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
         None => Tempo::default(),
     };
     let tempo_changes = tempos.windows(2).filter(|w| w[0].1 != w[1].1).count();
+    let tempo_map = tempos.iter().map(|&(t, us)| (scale(t), us)).collect();
     Ok(MidiSong {
         path: path.to_path_buf(),
         tempo,
         tempo_changes,
+        tempo_map,
         meter: meter.map(|(_, m)| m).unwrap_or_default(),
         key: key.map(|(_, k)| k),
         parts,

@@ -1,0 +1,231 @@
+//! `overture compose` and `overture eval`: the composer from the command line.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use overture_core::{arrangement::Arrangement, key::Key, mood::Mood, section::SectionKind};
+use overture_model::{
+    Composer, Request, Sampling,
+    eval::{EvalOptions, evaluate},
+};
+use overture_synth::{Palette, RenderSettings};
+
+/// The model used when `--model` is not given: `models/pop909-small` in the
+/// current folder, else the one shipped in this source tree.
+pub fn default_model() -> PathBuf {
+    let here = PathBuf::from("models/pop909-small");
+    if here.with_extension("safetensors").exists() {
+        return here;
+    }
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/pop909-small"
+    ))
+}
+
+/// Arguments of `overture compose`.
+#[derive(clap::Args)]
+pub struct ComposeArgs {
+    /// Valence in [-1, 1]: dark to bright.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
+    valence: f32,
+    /// Arousal in [-1, 1]: calm to excited.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
+    arousal: f32,
+    /// Intensity in [0, 1].
+    #[arg(long, default_value_t = 0.5)]
+    intensity: f32,
+    /// intro, main, outro, stinger, or set (an intro, main variants and an outro).
+    #[arg(long, default_value = "main")]
+    section: String,
+    /// Length in bars (default: 8 for main, 2 for intro and outro, 1 for stinger).
+    #[arg(long)]
+    bars: Option<u32>,
+    /// Key such as `D:min`, `F# major`, `Am` (default: D, major for valence ≥ 0, else minor).
+    #[arg(long)]
+    key: Option<String>,
+    /// Tempo in BPM.
+    #[arg(long, default_value_t = 100.0)]
+    tempo: f64,
+    /// Palette name or .ron file.
+    #[arg(long, default_value = "orchestral")]
+    palette: String,
+    /// Seed: the same arguments and seed give the same music.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Main-section variants for `--section set`.
+    #[arg(long, default_value_t = 2)]
+    variants: u32,
+    /// Sampling temperature.
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f32,
+    /// Nucleus sampling mass.
+    #[arg(long, default_value_t = 0.95)]
+    top_p: f32,
+    /// Allow pitches outside the key's scale.
+    #[arg(long)]
+    free_pitches: bool,
+    /// The model: models/NAME, its .safetensors or .json.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long, default_value = "out/compose")]
+    out: PathBuf,
+}
+
+fn parse_section(s: &str) -> Result<Option<SectionKind>> {
+    if s.eq_ignore_ascii_case("set") {
+        return Ok(None);
+    }
+    s.parse::<SectionKind>()
+        .map(Some)
+        .map_err(|_| anyhow::anyhow!("--section {s}: expected intro, main, outro, stinger or set"))
+}
+
+/// Runs `overture compose`.
+pub fn compose(args: ComposeArgs) -> Result<()> {
+    let section = parse_section(&args.section)?;
+    let palette = Palette::resolve(&args.palette).context("--palette")?;
+    let mood = Mood::new(args.valence, args.arousal).map_err(|e| {
+        anyhow::anyhow!("--valence {} --arousal {}: {e}", args.valence, args.arousal)
+    })?;
+    let model = args.model.clone().unwrap_or_else(default_model);
+    let composer = Composer::load(&model).context("--model")?;
+    let mut request = Request {
+        intensity: args.intensity,
+        bpm: args.tempo,
+        seed: args.seed,
+        sampling: Sampling {
+            temperature: args.temperature,
+            top_p: args.top_p,
+            in_key: !args.free_pitches,
+            ..Sampling::default()
+        },
+        ..Request::new(mood, section.unwrap_or(SectionKind::Main))
+    };
+    if let Some(bars) = args.bars {
+        request.bars = bars;
+    }
+    if let Some(k) = &args.key {
+        let key: Key = k.parse().with_context(|| format!("--key {k}"))?;
+        request.tonic = key.tonic;
+        request.mode = Some(key.mode);
+    }
+    request.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = std::time::Instant::now();
+    let pieces: Vec<(String, Arrangement)> = match section {
+        Some(s) => vec![(s.name().to_string(), composer.compose(&request)?)],
+        None => {
+            let set = composer.compose_set(&request, 2, 2, args.variants.max(1))?;
+            let mut v = vec![("intro".to_string(), set.intro)];
+            for (i, m) in set.mains.into_iter().enumerate() {
+                v.push((format!("main-{}", i + 1), m));
+            }
+            v.push(("outro".to_string(), set.outro));
+            v
+        }
+    };
+    println!(
+        "composed {} section(s) with `{}` in {:.2} s: key {}, {} BPM, valence {:+.2}, arousal {:+.2}, seed {}",
+        pieces.len(),
+        composer.name(),
+        started.elapsed().as_secs_f64(),
+        request.key(),
+        request.bpm,
+        mood.valence,
+        mood.arousal,
+        request.seed
+    );
+    let settings = RenderSettings::default();
+    for (name, arrangement) in &pieces {
+        let out = if pieces.len() == 1 {
+            args.out.clone()
+        } else {
+            args.out.join(name)
+        };
+        println!(
+            "{name}: {} bars, {} notes, chords {}",
+            arrangement.bars,
+            arrangement.note_count(),
+            arrangement
+                .chords
+                .iter()
+                .map(|c| c.chord.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        crate::render_and_write(arrangement, &palette, &settings, &out, name)?;
+    }
+    Ok(())
+}
+
+/// Arguments of `overture eval`.
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// The model: models/NAME, its .safetensors or .json.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// The POP909 folder (held-out songs).
+    #[arg(long, default_value = "../shared/corpus/pop909")]
+    corpus: PathBuf,
+    /// Seeds per valence × arousal cell.
+    #[arg(long, default_value_t = 8)]
+    seeds: u32,
+    /// Report path without extension (default: the model's path + `.eval`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Runs `overture eval`.
+pub fn eval(args: EvalArgs) -> Result<()> {
+    let model = args.model.clone().unwrap_or_else(default_model);
+    let composer = Composer::load(&model).context("--model")?;
+    if args.seeds == 0 {
+        bail!("--seeds 0: expected at least 1 seed per cell");
+    }
+    let opts = EvalOptions {
+        corpus: args.corpus.clone(),
+        seeds: args.seeds,
+        ..EvalOptions::default()
+    };
+    let bar = ProgressBar::new(25);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} grid cell {pos}/{len} [{bar:30}] {elapsed_precise}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    let report = evaluate(&composer, &opts, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .with_context(|| format!("evaluating {}", model.display()))?;
+    bar.finish_and_clear();
+    let stem = args.out.clone().unwrap_or_else(|| {
+        let (weights, _) =
+            overture_model::checkpoint::resolve(&model).unwrap_or((model.clone(), model.clone()));
+        let mut s = weights.with_extension("").into_os_string();
+        s.push(".eval");
+        PathBuf::from(s)
+    });
+    let json = with_ext(&stem, ".json");
+    let md = with_ext(&stem, ".md");
+    std::fs::write(&json, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("{}: cannot write", json.display()))?;
+    std::fs::write(&md, report.to_markdown())
+        .with_context(|| format!("{}: cannot write", md.display()))?;
+    print!("{}", report.to_markdown());
+    println!("\n  {}\n  {}", json.display(), md.display());
+    if !report.passed() {
+        eprintln!("warning: some checks did not meet their goals");
+    }
+    Ok(())
+}
+
+fn with_ext(stem: &Path, ext: &str) -> PathBuf {
+    let mut s = stem.as_os_str().to_owned();
+    s.push(ext);
+    PathBuf::from(s)
+}

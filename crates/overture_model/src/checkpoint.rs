@@ -1,0 +1,227 @@
+//! Model files: weights in safetensors, and a JSON file with the network
+//! shape, the corpus calibration, the vocabulary and the training record.
+//! Loading checks all of it and names the file and the problem.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::Device;
+use candle_nn::VarMap;
+
+use crate::{
+    corpus::Calibration,
+    error::ModelError,
+    tokens::{Token, VOCAB_SIZE},
+    train::TrainRecord,
+    transformer::ModelConfig,
+};
+
+/// Format version of the JSON file.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Contents of a model's `NAME.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelFile {
+    /// Format version ([`FORMAT_VERSION`]).
+    pub format: u32,
+    /// The model's name (its file stem), written into provenance.
+    pub name: String,
+    /// Network shape.
+    pub config: ModelConfig,
+    /// Corpus calibration (token levels).
+    pub calibration: Calibration,
+    /// Every token, by id, as written by `Debug`.
+    pub vocabulary: Vec<String>,
+    /// How it was trained.
+    pub training: TrainRecord,
+}
+
+impl ModelFile {
+    /// A model file for the compiled vocabulary.
+    pub fn new(
+        name: String,
+        config: ModelConfig,
+        calibration: Calibration,
+        training: TrainRecord,
+    ) -> Self {
+        Self {
+            format: FORMAT_VERSION,
+            name,
+            config,
+            calibration,
+            vocabulary: vocabulary(),
+            training,
+        }
+    }
+}
+
+/// The compiled vocabulary, one name per id.
+pub fn vocabulary() -> Vec<String> {
+    (0..VOCAB_SIZE)
+        .map(|i| format!("{:?}", Token::from_id(i).expect("in range")))
+        .collect()
+}
+
+/// Writes JSON atomically (a temporary file renamed into place).
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), ModelError> {
+    let text = serde_json::to_string_pretty(value).expect("serializable");
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(|source| ModelError::Io {
+        path: tmp.clone(),
+        source,
+    })?;
+    std::fs::rename(&tmp, path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Saves every variable atomically.
+pub fn save_weights(varmap: &VarMap, path: &Path) -> Result<(), ModelError> {
+    let tmp = path.with_extension("safetensors.tmp");
+    varmap.save(&tmp).map_err(|e| ModelError::Weights {
+        path: tmp.clone(),
+        message: format!("cannot write: {e}"),
+    })?;
+    std::fs::rename(&tmp, path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Fills every variable of `varmap` from a safetensors file, requiring the
+/// same names and shapes.
+pub fn load_weights(varmap: &VarMap, path: &Path) -> Result<(), ModelError> {
+    let err = |message: String| ModelError::Weights {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes =
+        std::fs::read(path).map_err(|e| err(format!("cannot read the weights file: {e}")))?;
+    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).map_err(|e| {
+        err(format!(
+            "not a valid safetensors file ({} bytes; truncated or corrupt?): {e}",
+            bytes.len()
+        ))
+    })?;
+    let data = varmap.data().lock().expect("varmap lock poisoned");
+    let mut names: Vec<&String> = data.keys().collect();
+    names.sort();
+    for name in names {
+        let var = &data[name];
+        let t = tensors.get(name).ok_or_else(|| {
+            err(format!(
+                "tensor `{name}` is missing: the file does not match the model's config"
+            ))
+        })?;
+        if t.shape() != var.shape() {
+            return Err(err(format!(
+                "tensor `{name}` has shape {:?}, the config expects {:?}",
+                t.dims(),
+                var.dims()
+            )));
+        }
+        let t = t
+            .to_dtype(candle_core::DType::F32)
+            .map_err(|e| err(format!("tensor `{name}`: {e}")))?;
+        var.set(&t)
+            .map_err(|e| err(format!("tensor `{name}`: {e}")))?;
+    }
+    if let Some(extra) = tensors.keys().find(|k| !data.contains_key(*k)) {
+        return Err(err(format!(
+            "unexpected tensor `{extra}`: the file does not match the model's config"
+        )));
+    }
+    Ok(())
+}
+
+/// Resolves a model argument to its weights and JSON paths: `models/NAME`,
+/// `models/NAME.safetensors`, `models/NAME.json`, or a folder holding exactly
+/// one model.
+pub fn resolve(path: &Path) -> Result<(PathBuf, PathBuf), ModelError> {
+    let stem = if path.is_dir() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|source| ModelError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "safetensors"))
+            .collect();
+        found.sort();
+        match found.len() {
+            1 => found.remove(0).with_extension(""),
+            0 => {
+                return Err(ModelError::Weights {
+                    path: path.to_path_buf(),
+                    message:
+                        "no .safetensors model in this folder (train one with `overture train`)"
+                            .into(),
+                });
+            }
+            _ => {
+                return Err(ModelError::Weights {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "several models in this folder ({}); name one",
+                        found
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+    } else {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("safetensors") | Some("json") => path.with_extension(""),
+            _ => path.to_path_buf(),
+        }
+    };
+    let with = |ext: &str| {
+        let mut s = stem.as_os_str().to_owned();
+        s.push(ext);
+        PathBuf::from(s)
+    };
+    Ok((with(".safetensors"), with(".json")))
+}
+
+/// Reads and checks a model's JSON file.
+pub fn read_model_file(path: &Path) -> Result<ModelFile, ModelError> {
+    let err = |message: String| ModelError::Weights {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("cannot read the model config: {e}")))?;
+    let file: ModelFile = serde_json::from_str(&text).map_err(|e| {
+        err(format!(
+            "not an Overture model config (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if file.format != FORMAT_VERSION {
+        return Err(err(format!(
+            "format version {} but this Overture reads version {FORMAT_VERSION}",
+            file.format
+        )));
+    }
+    if file.vocabulary != vocabulary() || file.config.vocab_size != VOCAB_SIZE as usize {
+        return Err(err(format!(
+            "vocabulary of {} tokens does not match this Overture's {} tokens (a model from another version?)",
+            file.vocabulary.len(),
+            VOCAB_SIZE
+        )));
+    }
+    let c = &file.config;
+    if c.d_model == 0
+        || c.n_heads == 0
+        || c.d_model % c.n_heads != 0
+        || c.n_layers == 0
+        || c.max_len < 16
+    {
+        return Err(err(format!("invalid network shape {c:?}")));
+    }
+    Ok(file)
+}

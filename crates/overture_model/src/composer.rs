@@ -1,0 +1,979 @@
+//! The composer: requests in, arrangements out.
+//!
+//! Sampling runs the transformer with a key/value cache, one token per step
+//! for every sequence of a batch in lockstep, and a grammar that only lets
+//! through tokens that keep the sequence decodable: bars in order, positions
+//! increasing, a duration after every pitch, at least one note per bar, the
+//! requested number of bars. The mood is applied three ways: the header
+//! (valence and arousal levels, mode, tempo, section), and each bar's density
+//! and dynamics tokens, which are set from arousal, intensity and the section
+//! shape rather than sampled.
+//!
+//! Sections fit together through constraints on chords: a main section starts
+//! on the tonic and its last bar holds a dominant- or subdominant-function
+//! chord that leads back to its first bar (it loops); an intro's last bar leads
+//! the same way into the main section; an outro's last bar is the tonic chord
+//! with tonic-chord tones only. Pitches can be held to the key's scale
+//! (default) and nudged toward the current chord's tones on strong beats.
+
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use candle_nn::VarMap;
+use overture_core::{
+    arrangement::{Arrangement, Provenance},
+    chord::ChordSpan,
+    key::{Key, Mode, PitchClass},
+    mood::Mood,
+    note::Note,
+    section::SectionKind,
+    time::{Meter, TICKS_PER_SIXTEENTH, Tempo},
+    track::Role,
+};
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+
+use crate::{
+    checkpoint::{self, ModelFile},
+    corpus::Header,
+    drums::{DrumRequest, compose_drums},
+    error::ModelError,
+    tokens::{
+        self, DENSITY_LEVELS, DURATIONS, DYNAMICS_LEVELS, DYNAMICS_VELOCITY, Kind, MOOD_LEVELS,
+        Part, Token, TokenId, TokenMode, VOCAB_SIZE,
+    },
+    transformer::{Cache, Transformer, build},
+};
+
+/// How tokens are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sampling {
+    /// Softmax temperature (> 0).
+    pub temperature: f32,
+    /// Nucleus (top-p) mass in (0, 1].
+    pub top_p: f32,
+    /// Only pitches of the key's scale (with the leading tone in minor keys).
+    pub in_key: bool,
+    /// Logit bonus for current-chord tones on beats 1 and 3.
+    pub chord_tone_bias: f32,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Self {
+            temperature: 1.0,
+            top_p: 0.95,
+            in_key: true,
+            chord_tone_bias: 1.5,
+        }
+    }
+}
+
+/// What to compose.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Request {
+    /// Valence and arousal, each in [-1, 1].
+    pub mood: Mood,
+    /// Intensity in [0, 1] (denser, louder drums and parts).
+    pub intensity: f32,
+    /// Intro, main, outro or stinger.
+    pub section: SectionKind,
+    /// The key's tonic.
+    pub tonic: PitchClass,
+    /// The mode; `None` picks major for valence ≥ 0 and minor below.
+    pub mode: Option<Mode>,
+    /// Tempo in BPM.
+    pub bpm: f64,
+    /// Length in bars (1 to 64).
+    pub bars: u32,
+    /// Seed: the same request and seed give the same notes.
+    pub seed: u64,
+    /// Whether to write a drum part.
+    pub drums: bool,
+    /// Sampling settings.
+    pub sampling: Sampling,
+}
+
+impl Request {
+    /// A request with defaults: intensity 0.5, D, mode from valence, 100 BPM,
+    /// 8 bars (2 for intros and outros, 1 for stingers), seed 0, drums on.
+    pub fn new(mood: Mood, section: SectionKind) -> Self {
+        Self {
+            mood,
+            intensity: 0.5,
+            section,
+            tonic: PitchClass::new(2),
+            mode: None,
+            bpm: 100.0,
+            bars: match section {
+                SectionKind::Main => 8,
+                SectionKind::Stinger => 1,
+                _ => 2,
+            },
+            seed: 0,
+            drums: true,
+            sampling: Sampling::default(),
+        }
+    }
+
+    /// The key the request resolves to.
+    pub fn key(&self) -> Key {
+        let mode = self.mode.unwrap_or(if self.mood.valence >= 0.0 {
+            Mode::Major
+        } else {
+            Mode::Minor
+        });
+        Key::new(self.tonic, mode)
+    }
+
+    /// Checks every field's range.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let bad =
+            |field: &'static str, message: String| Err(ModelError::Request { field, message });
+        let unit = |x: f32| x.is_finite() && (-1.0..=1.0).contains(&x);
+        if !unit(self.mood.valence) {
+            return bad(
+                "valence",
+                format!("expected a number in [-1, 1], found {}", self.mood.valence),
+            );
+        }
+        if !unit(self.mood.arousal) {
+            return bad(
+                "arousal",
+                format!("expected a number in [-1, 1], found {}", self.mood.arousal),
+            );
+        }
+        if !(self.intensity.is_finite() && (0.0..=1.0).contains(&self.intensity)) {
+            return bad(
+                "intensity",
+                format!("expected a number in [0, 1], found {}", self.intensity),
+            );
+        }
+        if !(1..=64).contains(&self.bars) {
+            return bad(
+                "bars",
+                format!("expected 1 to 64 bars, found {}", self.bars),
+            );
+        }
+        if !(self.bpm.is_finite() && (20.0..=300.0).contains(&self.bpm)) {
+            return bad(
+                "tempo",
+                format!("expected 20 to 300 BPM, found {}", self.bpm),
+            );
+        }
+        if !(self.sampling.temperature.is_finite() && self.sampling.temperature > 0.0) {
+            return bad(
+                "temperature",
+                format!(
+                    "expected a positive number, found {}",
+                    self.sampling.temperature
+                ),
+            );
+        }
+        if !(self.sampling.top_p > 0.0 && self.sampling.top_p <= 1.0) {
+            return bad(
+                "top_p",
+                format!("expected a number in (0, 1], found {}", self.sampling.top_p),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A mood set: everything the engine needs for one mood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MoodSet {
+    /// The intro.
+    pub intro: Arrangement,
+    /// Main-section variants, sharing key and tempo so they can follow each other.
+    pub mains: Vec<Arrangement>,
+    /// The outro.
+    pub outro: Arrangement,
+}
+
+/// A loaded composer.
+pub struct Composer {
+    model: Transformer,
+    file: ModelFile,
+    device: Device,
+    _varmap: VarMap,
+}
+
+const SECTION_CHUNK: u32 = 8;
+
+impl Composer {
+    /// Loads a model: `models/NAME`, its `.safetensors` or `.json`, or a
+    /// folder holding exactly one model.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
+        let (weights, json) = checkpoint::resolve(path.as_ref())?;
+        if !weights.exists() {
+            return Err(ModelError::Weights {
+                path: weights,
+                message: "weights file not found (train a model with `overture train`)".into(),
+            });
+        }
+        let file = checkpoint::read_model_file(&json)?;
+        let device = Device::Cpu;
+        let (varmap, model) = build(file.config, &device)?;
+        checkpoint::load_weights(&varmap, &weights)?;
+        Ok(Self {
+            model,
+            file,
+            device,
+            _varmap: varmap,
+        })
+    }
+
+    /// A composer from a network already in memory (tests, training).
+    pub fn from_parts(model: Transformer, varmap: VarMap, file: ModelFile) -> Self {
+        Self {
+            model,
+            file,
+            device: Device::Cpu,
+            _varmap: varmap,
+        }
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    /// The model's JSON description.
+    pub fn file(&self) -> &ModelFile {
+        &self.file
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Transformer {
+        &self.model
+    }
+
+    /// Composes one section.
+    pub fn compose(&self, request: &Request) -> Result<Arrangement, ModelError> {
+        Ok(self.compose_batch(std::slice::from_ref(request))?.remove(0))
+    }
+
+    /// Composes several sections at once (one batch through the network).
+    pub fn compose_batch(&self, requests: &[Request]) -> Result<Vec<Arrangement>, ModelError> {
+        let (arrangements, _) = self.compose_batch_counted(requests)?;
+        Ok(arrangements)
+    }
+
+    /// Like [`compose_batch`](Self::compose_batch), also returning the number
+    /// of tokens sampled (for speed measurements).
+    pub fn compose_batch_counted(
+        &self,
+        requests: &[Request],
+    ) -> Result<(Vec<Arrangement>, usize), ModelError> {
+        for r in requests {
+            r.validate()?;
+        }
+        // Long sections are written in chunks of up to eight bars.
+        let mut seqs = Vec::new();
+        for (ri, r) in requests.iter().enumerate() {
+            let chunks = r.bars.div_ceil(SECTION_CHUNK);
+            for c in 0..chunks {
+                let bars = (r.bars - c * SECTION_CHUNK).min(SECTION_CHUNK);
+                seqs.push(Sequence::new(
+                    ri,
+                    r,
+                    c * SECTION_CHUNK,
+                    bars,
+                    c + 1 == chunks,
+                    self.model.config().max_len,
+                ));
+            }
+        }
+        let sampled = self.run(&mut seqs)?;
+        let mut out = Vec::with_capacity(requests.len());
+        for (ri, r) in requests.iter().enumerate() {
+            let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));
+            arr.provenance = Provenance {
+                model: Some(self.file.name.clone()),
+                seed: Some(r.seed),
+                mood: Some(r.mood),
+                ..Provenance::overture()
+            };
+            out.push(arr);
+        }
+        Ok((out, sampled))
+    }
+
+    /// Composes a mood set in one batch: an intro, `variants` main sections
+    /// and an outro, all in the same key and tempo.
+    pub fn compose_set(
+        &self,
+        main: &Request,
+        intro_bars: u32,
+        outro_bars: u32,
+        variants: u32,
+    ) -> Result<MoodSet, ModelError> {
+        let mut requests = vec![Request {
+            section: SectionKind::Intro,
+            bars: intro_bars,
+            seed: main.seed ^ 0x1111,
+            ..*main
+        }];
+        for v in 0..variants.max(1) {
+            requests.push(Request {
+                section: SectionKind::Main,
+                seed: main.seed.wrapping_add(u64::from(v)),
+                ..*main
+            });
+        }
+        requests.push(Request {
+            section: SectionKind::Outro,
+            bars: outro_bars,
+            seed: main.seed ^ 0x0777,
+            ..*main
+        });
+        let mut all = self.compose_batch(&requests)?;
+        let outro = all.pop().expect("outro");
+        let intro = all.remove(0);
+        Ok(MoodSet {
+            intro,
+            mains: all,
+            outro,
+        })
+    }
+
+    fn run(&self, seqs: &mut [Sequence]) -> Result<usize, ModelError> {
+        let mut cache: Cache = self.model.cache();
+        let b = seqs.len();
+        let mut next: Vec<TokenId> = seqs.iter_mut().map(|s| s.first()).collect();
+        let mut sampled = 0;
+        let mut logits = vec![0f32; VOCAB_SIZE as usize];
+        while seqs.iter().any(|s| !s.done) {
+            if cache.len() + 1 >= self.model.config().max_len {
+                break;
+            }
+            let ids = Tensor::from_vec(next.clone(), (b, 1), &self.device)?;
+            let out = self.model.step(&ids, &mut cache)?.to_vec2::<f32>()?;
+            for (i, s) in seqs.iter_mut().enumerate() {
+                if s.done {
+                    next[i] = Token::Pad.id();
+                    continue;
+                }
+                logits.copy_from_slice(&out[i]);
+                next[i] = s.advance(&mut logits);
+                sampled += 1;
+            }
+        }
+        Ok(sampled)
+    }
+
+    fn decode<'a>(&self, r: &Request, seqs: impl Iterator<Item = &'a Sequence>) -> Arrangement {
+        let key = r.key();
+        let meter = Meter::FOUR_FOUR;
+        let tempo = Tempo::from_bpm(r.bpm).expect("validated");
+        let mut arr = Arrangement::new(r.section, tempo, meter, key, r.bars);
+        let k = i32::from(key.tonic.index());
+        let shift = if k > 6 { k - 12 } else { k };
+        let bar_ticks = meter.ticks_per_bar();
+        let end = r.bars * bar_ticks;
+        let mut chords: Vec<(u32, overture_core::chord::Chord)> = Vec::new();
+        for part in Part::ALL {
+            arr.track_mut(part.role());
+        }
+        for s in seqs {
+            let (mut bar, mut pos, mut dynamics) = (s.first_bar, 0u32, 3u32);
+            let mut bar_seen = false;
+            let mut pending: Option<(Part, u8)> = None;
+            for &id in &s.tokens[s.header_len..] {
+                match Token::from_id(id) {
+                    Some(Token::Bar) => {
+                        if bar_seen {
+                            bar += 1;
+                        }
+                        bar_seen = true;
+                        pos = 0;
+                    }
+                    Some(Token::Dynamics(d)) => dynamics = d,
+                    Some(Token::Position(p)) => pos = p,
+                    Some(t @ Token::Chord(..)) => {
+                        let start = bar * bar_ticks + pos * TICKS_PER_SIXTEENTH;
+                        let chord = t.chord().expect("chord token").transpose(shift);
+                        if chords.last().is_none_or(|c| c.1 != chord) {
+                            chords.push((start, chord));
+                        }
+                    }
+                    Some(Token::Pitch(part, p)) => pending = Some((part, p)),
+                    Some(Token::Duration(d)) => {
+                        if let Some((part, p)) = pending.take() {
+                            let start = bar * bar_ticks + pos * TICKS_PER_SIXTEENTH;
+                            let len =
+                                (DURATIONS[d as usize] * TICKS_PER_SIXTEENTH).min(end - start);
+                            let pitch = (i32::from(p) + shift).clamp(0, 127) as u8;
+                            let velocity = velocity(dynamics, part, pos, bar, p, r.seed);
+                            arr.track_mut(part.role())
+                                .notes
+                                .push(Note::new(start, pitch, len, velocity));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for t in &mut arr.tracks {
+            t.sort();
+        }
+        if matches!(r.section, SectionKind::Outro | SectionKind::Stinger) {
+            final_hold(&mut arr, end - bar_ticks, end);
+        }
+        arr.chords = chords
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, chord))| ChordSpan {
+                start,
+                duration: chords.get(i + 1).map(|c| c.0).unwrap_or(end) - start,
+                chord,
+            })
+            .collect();
+        if r.drums {
+            let drums = compose_drums(&DrumRequest {
+                section: r.section,
+                bars: r.bars,
+                meter,
+                arousal: r.mood.arousal,
+                intensity: r.intensity,
+                seed: r.seed,
+            });
+            arr.tracks.insert(0, drums);
+        }
+        arr
+    }
+}
+
+/// The final cadence: the notes of the last onset in the last bar are held
+/// to the end, over a tonic bass note (added if the model wrote none there);
+/// earlier notes stop where it begins.
+fn final_hold(arr: &mut Arrangement, bar_start: u32, end: u32) {
+    let pitched = [Role::Melody, Role::Bass, Role::Harmony];
+    let Some(last) = arr
+        .tracks
+        .iter()
+        .filter(|t| pitched.contains(&t.role))
+        .flat_map(|t| t.notes.iter())
+        .filter(|n| n.start >= bar_start)
+        .map(|n| n.start)
+        .max()
+    else {
+        return;
+    };
+    let mut loudest = 70u8;
+    for t in arr.tracks.iter_mut().filter(|t| pitched.contains(&t.role)) {
+        for n in t.notes.iter_mut() {
+            if n.start == last {
+                n.duration = end - n.start;
+                loudest = loudest.max(n.velocity);
+            } else if n.end() > last {
+                // Earlier notes stop where the final chord begins.
+                n.duration = last - n.start;
+            }
+        }
+    }
+    let tonic = arr.key.tonic.index();
+    let bass = arr.track_mut(Role::Bass);
+    if !bass.notes.iter().any(|n| n.start == last) {
+        bass.notes.push(Note::new(
+            last,
+            36 + tonic,
+            end - last,
+            loudest.saturating_sub(8),
+        ));
+        bass.sort();
+    }
+}
+
+/// A note's velocity: the bar's dynamics level, a part offset, a metric
+/// accent and a small deterministic variation.
+fn velocity(dynamics: u32, part: Part, pos: u32, bar: u32, pitch: u8, seed: u64) -> u8 {
+    let base = i32::from(DYNAMICS_VELOCITY[dynamics.min(DYNAMICS_LEVELS - 1) as usize]);
+    let part_offset = match part {
+        Part::Melody => 8,
+        Part::Bass => 2,
+        Part::Harmony => -6,
+    };
+    let accent = match pos {
+        0 => 6,
+        8 => 3,
+        p if p % 4 == 0 => 1,
+        p if p % 2 == 1 => -4,
+        _ => -1,
+    };
+    let h = (u64::from(bar) * 16 + u64::from(pos))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(u64::from(pitch) * 31)
+        .wrapping_add(seed);
+    let jitter = ((h >> 29) % 7) as i32 - 3;
+    (base + part_offset + accent + jitter).clamp(1, 127) as u8
+}
+
+/// Maps a value in [-1, 1] to one of `levels` levels.
+fn mood_level(x: f32, levels: u32) -> u32 {
+    (((x.clamp(-1.0, 1.0) + 1.0) / 2.0 * (levels - 1) as f32).round() as u32).min(levels - 1)
+}
+
+/// Density and dynamics levels for each bar of a section: the documented
+/// mapping from mood to bar attributes.
+///
+/// * density ≈ 6·(arousal+1)/2 + 2·(intensity − ½), dynamics ≈
+///   4·(arousal+1)/2 + (intensity − ½), rounded;
+/// * intros start three density levels lower and build by two; outros thin
+///   out by one to two and a half levels and get quieter;
+/// * main sections vary by up to half a level per bar (seeded).
+pub fn bar_controls(r: &Request, first_bar: u32, bars: u32) -> Vec<(u32, u32)> {
+    let a = (r.mood.arousal.clamp(-1.0, 1.0) + 1.0) / 2.0;
+    let i = r.intensity.clamp(0.0, 1.0) - 0.5;
+    let den = 6.0 * a + 2.0 * i + 0.5;
+    let dy = 4.0 * a + i + 0.5;
+    let total = r.bars.max(1);
+    let mut rng = ChaCha8Rng::seed_from_u64(r.seed ^ 0xC0DE);
+    (0..total)
+        .map(|b| {
+            let t = if total > 1 {
+                b as f32 / (total - 1) as f32
+            } else {
+                1.0
+            };
+            let jitter = (rng.next_u32() % 1000) as f32 / 1000.0 - 0.5;
+            let (d, v) = match r.section {
+                SectionKind::Intro => (den - 3.0 + 2.0 * t, dy - 1.0 + 0.5 * t),
+                SectionKind::Main => (den + jitter, dy),
+                SectionKind::Outro => (den - 1.0 - 1.5 * t, dy - 1.0 - t),
+                SectionKind::Stinger => (den, dy),
+            };
+            (
+                d.round().clamp(0.0, (DENSITY_LEVELS - 1) as f32) as u32,
+                v.round().clamp(0.0, (DYNAMICS_LEVELS - 1) as f32) as u32,
+            )
+        })
+        .skip(first_bar as usize)
+        .take(bars as usize)
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Header,
+    Bar,
+    Density,
+    Dynamics,
+    Pos0,
+    BarChord,
+    Body,
+    AfterPos,
+    Duration,
+}
+
+/// Chord qualities by index into [`tokens::CHORD_QUALITIES`].
+const MAJ: u32 = 0;
+const MIN: u32 = 1;
+const DIM: u32 = 2;
+const SUS4: u32 = 4;
+const DOM7: u32 = 5;
+const MAJ7: u32 = 6;
+const MIN7: u32 = 7;
+
+/// Which chords a bar may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChordRule {
+    Free,
+    Tonic,
+    Leading,
+}
+
+fn chord_allowed(rule: ChordRule, minor: bool, root: u8, q: u32) -> bool {
+    match rule {
+        ChordRule::Free => true,
+        ChordRule::Tonic => {
+            root == 0
+                && if minor {
+                    q == MIN || q == MIN7
+                } else {
+                    q == MAJ || q == MAJ7
+                }
+        }
+        ChordRule::Leading => {
+            if minor {
+                matches!(
+                    (root, q),
+                    (7, MAJ | DOM7 | MIN | SUS4) | (5, MIN | MIN7) | (10, MAJ | DOM7) | (2, DIM)
+                )
+            } else {
+                matches!(
+                    (root, q),
+                    (7, MAJ | DOM7 | SUS4) | (5, MAJ | MAJ7) | (2, MIN | MIN7) | (11, DIM)
+                )
+            }
+        }
+    }
+}
+
+/// One sequence being sampled, with its grammar state.
+struct Sequence {
+    request: usize,
+    first_bar: u32,
+    header: Vec<TokenId>,
+    tokens: Vec<TokenId>,
+    header_len: usize,
+    expect: Expect,
+    done: bool,
+    bars_started: u32,
+    bars: u32,
+    pos: u32,
+    notes_in_bar: u32,
+    bar_start_len: usize,
+    budget: usize,
+    max_len: usize,
+    chord: Option<(u8, u32)>,
+    last_pitch: Option<(Part, u8)>,
+    controls: Vec<(u32, u32)>,
+    scale: [bool; 12],
+    minor: bool,
+    section: SectionKind,
+    last_chunk: bool,
+    sampling: Sampling,
+    rng: ChaCha8Rng,
+    candidates: Vec<(TokenId, f64)>,
+}
+
+impl Sequence {
+    fn new(
+        request: usize,
+        r: &Request,
+        first_bar: u32,
+        bars: u32,
+        last_chunk: bool,
+        max_len: usize,
+    ) -> Self {
+        let key = r.key();
+        let minor = !key.mode.is_major();
+        let header = Header {
+            section: r.section,
+            mode: if minor {
+                TokenMode::Minor
+            } else {
+                TokenMode::Major
+            },
+            valence: mood_level(r.mood.valence, MOOD_LEVELS),
+            arousal: mood_level(r.mood.arousal, MOOD_LEVELS),
+            tempo: tokens::tempo_bucket(r.bpm),
+            bars,
+        }
+        .tokens();
+        let mut scale = [false; 12];
+        for i in key.mode.intervals() {
+            scale[i as usize] = true;
+        }
+        if minor {
+            scale[11] = true;
+        }
+        Sequence {
+            request,
+            first_bar,
+            header_len: header.len(),
+            header,
+            tokens: Vec::with_capacity(max_len),
+            expect: Expect::Header,
+            done: false,
+            bars_started: 0,
+            bars,
+            pos: 0,
+            notes_in_bar: 0,
+            bar_start_len: 0,
+            budget: 0,
+            max_len,
+            chord: None,
+            last_pitch: None,
+            controls: bar_controls(r, first_bar, bars),
+            scale,
+            minor,
+            section: r.section,
+            last_chunk,
+            sampling: r.sampling,
+            rng: ChaCha8Rng::seed_from_u64(
+                r.seed
+                    .wrapping_mul(0x2545_F491_4F6C_DD1D)
+                    .wrapping_add(u64::from(first_bar) + 1),
+            ),
+            candidates: Vec::with_capacity(VOCAB_SIZE as usize),
+        }
+    }
+
+    /// The first token to feed (BOS).
+    fn first(&mut self) -> TokenId {
+        let id = self.header[0];
+        self.tokens.push(id);
+        id
+    }
+
+    /// Consumes the logits that follow the last fed token and returns the
+    /// next token to feed.
+    fn advance(&mut self, logits: &mut [f32]) -> TokenId {
+        if self.tokens.len() < self.header_len {
+            let id = self.header[self.tokens.len()];
+            self.tokens.push(id);
+            if self.tokens.len() == self.header_len {
+                self.expect = Expect::Bar;
+            }
+            return id;
+        }
+        let bar = self.bars_started.saturating_sub(1) as usize;
+        let id = match self.expect {
+            Expect::Header | Expect::Bar => Token::Bar.id(),
+            Expect::Density => Token::Density(self.controls[bar].0).id(),
+            Expect::Dynamics => Token::Dynamics(self.controls[bar].1).id(),
+            Expect::Pos0 => Token::Position(0).id(),
+            _ => self.sample(logits),
+        };
+        self.push(id);
+        id
+    }
+
+    fn push(&mut self, id: TokenId) {
+        self.tokens.push(id);
+        match Token::from_id(id) {
+            Some(Token::Bar) => {
+                self.bars_started += 1;
+                self.pos = 0;
+                self.notes_in_bar = 0;
+                self.bar_start_len = self.tokens.len();
+                let remaining = (self.bars + 1 - self.bars_started) as usize;
+                let room = self.max_len.saturating_sub(self.tokens.len() + 4);
+                self.budget = (room / remaining.max(1)).min(160);
+                self.expect = Expect::Density;
+            }
+            Some(Token::Density(_)) => self.expect = Expect::Dynamics,
+            Some(Token::Dynamics(_)) => self.expect = Expect::Pos0,
+            Some(Token::Position(p)) => {
+                self.pos = p;
+                self.last_pitch = None;
+                self.expect = if self.expect == Expect::Pos0 {
+                    Expect::BarChord
+                } else {
+                    Expect::AfterPos
+                };
+            }
+            Some(Token::Chord(root, q)) => {
+                self.chord = Some((root, q));
+                self.expect = Expect::Body;
+            }
+            Some(Token::Pitch(part, p)) => {
+                self.last_pitch = Some((part, p));
+                self.notes_in_bar += 1;
+                self.expect = Expect::Duration;
+            }
+            Some(Token::Duration(_)) => self.expect = Expect::Body,
+            Some(Token::Eos) => self.done = true,
+            _ => {}
+        }
+    }
+
+    fn last_bar(&self) -> bool {
+        self.bars_started == self.bars
+    }
+
+    fn chord_rule(&self) -> ChordRule {
+        let first = self.bars_started == 1;
+        match self.section {
+            SectionKind::Main if first => ChordRule::Tonic,
+            SectionKind::Main if self.last_bar() => ChordRule::Leading,
+            SectionKind::Intro if self.last_bar() && self.last_chunk => ChordRule::Leading,
+            SectionKind::Outro | SectionKind::Stinger if self.last_bar() && self.last_chunk => {
+                ChordRule::Tonic
+            }
+            _ => ChordRule::Free,
+        }
+    }
+
+    fn final_cadence(&self) -> bool {
+        matches!(self.section, SectionKind::Outro | SectionKind::Stinger)
+            && self.last_bar()
+            && self.last_chunk
+    }
+
+    fn pitch_ok(&self, part: Part, pitch: u8) -> bool {
+        let pc = (pitch % 12) as usize;
+        if self.sampling.in_key && !self.scale[pc] {
+            return false;
+        }
+        if self.final_cadence() {
+            let third = if self.minor { 3 } else { 4 };
+            if !(pc == 0 || pc == third || pc == 7) || (part == Part::Bass && pc != 0) {
+                return false;
+            }
+        }
+        match self.last_pitch {
+            None => true,
+            Some((lp, lpitch)) => {
+                (part > lp || (part == lp && pitch > lpitch))
+                    && !(part == lp && matches!(part, Part::Melody | Part::Bass))
+            }
+        }
+    }
+
+    fn sample(&mut self, logits: &[f32]) -> TokenId {
+        self.candidates.clear();
+        let rule = self.chord_rule();
+        let end = if self.last_bar() {
+            Token::Eos
+        } else {
+            Token::Bar
+        }
+        .id();
+        let over_budget = self.tokens.len() - self.bar_start_len + 4 >= self.budget
+            || self.tokens.len() + 8 >= self.max_len;
+        let chord_tones: Option<[bool; 12]> = match self.chord {
+            Some((root, q)) if self.pos % 8 == 0 && self.sampling.chord_tone_bias != 0.0 => {
+                let mut tones = [false; 12];
+                for i in tokens::CHORD_QUALITIES[q as usize].intervals() {
+                    tones[usize::from((root + i) % 12)] = true;
+                }
+                Some(tones)
+            }
+            _ => None,
+        };
+        let temperature = f64::from(self.sampling.temperature);
+        let push = |c: &mut Vec<(TokenId, f64)>, id: TokenId, bonus: f64| {
+            c.push((id, (f64::from(logits[id as usize]) + bonus) / temperature));
+        };
+        match self.expect {
+            Expect::BarChord | Expect::AfterPos => {
+                let change_ok =
+                    self.expect == Expect::BarChord || (self.pos % 4 == 0 && !self.final_cadence());
+                if change_ok && !(self.expect == Expect::AfterPos && over_budget) {
+                    for id in tokens::ranges::CHORD_IDS {
+                        if let Some(Token::Chord(root, q)) = Token::from_id(id) {
+                            let same = self.chord == Some((root, q));
+                            if chord_allowed(rule, self.minor, root, q)
+                                && !(self.expect == Expect::AfterPos && same)
+                            {
+                                push(&mut self.candidates, id, 0.0);
+                            }
+                        }
+                    }
+                }
+                if self.expect == Expect::AfterPos {
+                    self.push_pitches(logits, chord_tones, temperature);
+                }
+                if self.candidates.is_empty() {
+                    // A bar chord always has a candidate under every rule;
+                    // after a position, fall back to any in-key pitch.
+                    self.push_pitches(logits, None, temperature);
+                }
+            }
+            Expect::Body => {
+                if !over_budget {
+                    self.push_pitches(logits, chord_tones, temperature);
+                    // The final cadence's last chord starts by beat 3.
+                    let last_pos = if self.final_cadence() {
+                        9
+                    } else {
+                        tokens::POSITIONS
+                    };
+                    for p in self.pos + 1..last_pos {
+                        push(&mut self.candidates, Token::Position(p).id(), 0.0);
+                    }
+                }
+                if self.notes_in_bar > 0 {
+                    push(&mut self.candidates, end, 0.0);
+                } else if self.candidates.is_empty() {
+                    self.push_pitches(logits, None, temperature);
+                }
+            }
+            Expect::Duration => {
+                for id in tokens::ranges::DURATION_IDS {
+                    push(&mut self.candidates, id, 0.0);
+                }
+            }
+            _ => unreachable!("forced states are not sampled"),
+        }
+        if self.candidates.is_empty() {
+            return end;
+        }
+        draw(
+            &mut self.candidates,
+            f64::from(self.sampling.top_p),
+            &mut self.rng,
+        )
+    }
+
+    fn push_pitches(&mut self, logits: &[f32], chord_tones: Option<[bool; 12]>, temperature: f64) {
+        let bias = f64::from(self.sampling.chord_tone_bias);
+        for id in tokens::ranges::PITCH_IDS {
+            let Some(Token::Pitch(part, pitch)) = Token::from_id(id) else {
+                continue;
+            };
+            if !self.pitch_ok(part, pitch) {
+                continue;
+            }
+            let bonus = match chord_tones {
+                Some(t) if t[usize::from(pitch % 12)] => bias,
+                _ => 0.0,
+            };
+            self.candidates
+                .push((id, (f64::from(logits[id as usize]) + bonus) / temperature));
+        }
+    }
+}
+
+/// Draws from candidates `(id, logit)` with nucleus sampling.
+fn draw(c: &mut [(TokenId, f64)], top_p: f64, rng: &mut ChaCha8Rng) -> TokenId {
+    let max = c.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for x in c.iter_mut() {
+        x.1 = (x.1 - max).exp();
+        total += x.1;
+    }
+    c.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut kept = 0;
+    let mut mass = 0.0;
+    for x in c.iter() {
+        kept += 1;
+        mass += x.1 / total;
+        if mass >= top_p {
+            break;
+        }
+    }
+    let kept = &c[..kept];
+    let sum: f64 = kept.iter().map(|x| x.1).sum();
+    let u = (f64::from(rng.next_u32()) + 0.5) / (f64::from(u32::MAX) + 1.0) * sum;
+    let mut acc = 0.0;
+    for x in kept {
+        acc += x.1;
+        if u <= acc {
+            return x.0;
+        }
+    }
+    kept[kept.len() - 1].0
+}
+
+/// Grammar check used by tests: whether a token sequence (after its header)
+/// decodes to valid notes: bars in order, positions increasing within bars,
+/// a duration after every pitch and nothing else after a pitch.
+pub fn is_well_formed(tokens: &[TokenId]) -> bool {
+    let mut after_pitch = false;
+    let mut pos: Option<u32> = None;
+    for &id in tokens {
+        let k = tokens::kind(id);
+        if after_pitch != (k == Kind::Duration) {
+            return false;
+        }
+        after_pitch = k == Kind::Pitch;
+        match Token::from_id(id) {
+            Some(Token::Bar) => pos = None,
+            Some(Token::Position(p)) => {
+                if pos.is_some_and(|q| p <= q) {
+                    return false;
+                }
+                pos = Some(p);
+            }
+            Some(Token::Pitch(..)) if pos.is_none() => return false,
+            None => return false,
+            _ => {}
+        }
+    }
+    !after_pitch
+}

@@ -1,0 +1,23 @@
+//! Overture's composer: a small mood-conditioned music transformer written
+//! with candle, its token language, training on POP909 and evaluation.
+//!
+//! The path through this crate: [`corpus`] reads songs into key-normalized
+//! bars and [`tokens`] writes them as sequences; [`transformer`] is the
+//! network and [`train`] fits it; [`composer`] samples new sections from a
+//! mood [`Request`](composer::Request) and decodes them into
+//! [`Arrangement`](overture_core::arrangement::Arrangement)s, with drums from
+//! [`drums`]; [`eval`] measures the result.
+#![warn(missing_docs)]
+
+pub mod checkpoint;
+pub mod composer;
+pub mod corpus;
+pub mod drums;
+pub mod error;
+pub mod eval;
+pub mod tokens;
+pub mod train;
+pub mod transformer;
+
+pub use composer::{Composer, MoodSet, Request, Sampling};
+pub use error::ModelError;
