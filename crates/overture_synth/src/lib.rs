@@ -34,6 +34,7 @@ pub mod instrument;
 pub mod loudness;
 pub mod palette;
 pub mod render;
+pub mod reverb;
 pub mod soundfont;
 pub mod wav;
 

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, hash_map::Entry};
 
-use fundsp::prelude32::{AudioUnit, BufferRef, BufferVec, MAX_BUFFER_SIZE, reverb_stereo};
+use fundsp::prelude32::{AudioUnit, BufferRef, BufferVec, MAX_BUFFER_SIZE};
 use overture_core::{
     arrangement::Arrangement,
     note::Note,
@@ -25,11 +25,13 @@ use crate::{
     instrument::{DrumSound, Instrument, Source, drum_unit, voice_unit},
     loudness::{self, LoudnessReport},
     palette::{Palette, ReverbSettings},
+    reverb::Reverb,
     soundfont,
 };
 
-/// How voices and effects are computed. Both give the same samples (within
-/// 1e-4); `Block` is the fast path, `PerSample` the reference.
+/// How fundsp voices are computed. Both give the same samples (within 1e-4);
+/// `Block` is the fast path, `PerSample` the reference. The reverb
+/// ([`crate::reverb`]) is the same for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Processing {
     /// fundsp's block processing, 64 frames at a time.
@@ -213,13 +215,7 @@ pub fn render_with_progress(
         }
         let mut stereo = pan(&mono, instrument.pan, musical);
         if instrument.reverb_send > 0.0 && !mono.is_empty() {
-            add_reverb(
-                &mut stereo,
-                &palette.reverb,
-                instrument.reverb_send,
-                sr,
-                settings.processing,
-            );
+            add_reverb(&mut stereo, &palette.reverb, instrument.reverb_send, sr);
         }
         if looped {
             stereo.fold_into_loop(musical);
@@ -409,54 +405,17 @@ fn pan(mono: &[f32], pan: f32, min_frames: usize) -> StereoBuffer {
 }
 
 /// Adds the palette's reverb, fed at `send`, and extends the buffer by the reverb tail.
-fn add_reverb(
-    stereo: &mut StereoBuffer,
-    room: &ReverbSettings,
-    send: f32,
-    sample_rate: u32,
-    processing: Processing,
-) {
+fn add_reverb(stereo: &mut StereoBuffer, room: &ReverbSettings, send: f32, sample_rate: u32) {
     let tail = (room.time * 1.2 * sample_rate as f32) as usize;
     let n = stereo.len() + tail;
     stereo.left.resize(n, 0.0);
     stereo.right.resize(n, 0.0);
-    let mut verb: Box<dyn AudioUnit> = Box::new(reverb_stereo(
-        room.room_size.clamp(10.0, 30.0),
-        room.time.max(0.1),
-        room.damping.clamp(0.0, 1.0),
-    ));
-    verb.set_sample_rate(f64::from(sample_rate));
-    verb.set_hash(0x000E_7E8B);
-    verb.allocate();
-    let dry = 1.0 - 0.5 * send;
-    match processing {
-        Processing::Block => {
-            let mut input = BufferVec::new(2);
-            let mut output = BufferVec::new(2);
-            let mut i = 0;
-            while i < n {
-                let m = (n - i).min(MAX_BUFFER_SIZE);
-                for k in 0..m {
-                    input.set_f32(0, k, stereo.left[i + k]);
-                    input.set_f32(1, k, stereo.right[i + k]);
-                }
-                verb.process(m, &input.buffer_ref(), &mut output.buffer_mut());
-                for k in 0..m {
-                    stereo.left[i + k] = stereo.left[i + k] * dry + output.at_f32(0, k) * send;
-                    stereo.right[i + k] = stereo.right[i + k] * dry + output.at_f32(1, k) * send;
-                }
-                i += m;
-            }
-        }
-        Processing::PerSample => {
-            let mut y = [0.0f32; 2];
-            for i in 0..n {
-                verb.tick(&[stereo.left[i], stereo.right[i]], &mut y);
-                stereo.left[i] = stereo.left[i] * dry + y[0] * send;
-                stereo.right[i] = stereo.right[i] * dry + y[1] * send;
-            }
-        }
-    }
+    Reverb::new(room, sample_rate).process(
+        &mut stereo.left,
+        &mut stereo.right,
+        1.0 - 0.5 * send,
+        send,
+    );
 }
 
 /// Cuts trailing near-silence (below −100 dBFS) after the musical end.

@@ -1,0 +1,163 @@
+//! The palette's room: a feedback delay network (FDN) reverb.
+//!
+//! The structure is fundsp's `reverb_stereo`: delay lines, each followed by a
+//! three-tap damping filter, mixed back into each other through a normalized
+//! Hadamard matrix and read out across the stereo field. It is written here for
+//! offline block processing: every delay line is longer than a block, so one
+//! block of every line is computed at once and the inner loops run over the
+//! samples of a block, which the compiler vectorizes. A signal is processed
+//! in one call, from its first frame to the end of its tail; the reverb has no
+//! per-sample path, so block and per-sample rendering share it exactly.
+
+use crate::palette::ReverbSettings;
+
+/// Number of delay lines (a power of two, for the Hadamard matrix).
+const LINES: usize = 16;
+
+/// Frames computed at once; shorter than every delay line.
+const BLOCK: usize = 64;
+
+/// Delay times in seconds for a 10 m room (fundsp's optimized set, its first
+/// `LINES`); they scale with the room size.
+const DELAYS: [f32; 32] = [
+    0.073904, 0.052918, 0.066238, 0.066387, 0.037783, 0.080073, 0.050961, 0.075900, 0.043646,
+    0.072095, 0.056194, 0.045961, 0.058934, 0.068016, 0.047529, 0.058156, 0.072972, 0.036084,
+    0.062715, 0.076377, 0.044339, 0.076725, 0.077884, 0.046126, 0.067741, 0.049800, 0.051709,
+    0.082923, 0.070121, 0.079315, 0.055039, 0.081859,
+];
+
+/// A stereo FDN reverb for one signal (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Reverb {
+    /// The delay lines, each a ring of `mask + 1` samples, one after another.
+    lines: Vec<f32>,
+    /// Ring length minus one (ring lengths are powers of two).
+    mask: usize,
+    /// Delay of each line in frames.
+    delays: [usize; LINES],
+    /// Damping filter taps (outer, centre), including the per-pass decay.
+    taps: [f32; 2],
+    /// Output gains of each line into the left and right channel.
+    out_left: [f32; LINES],
+    out_right: [f32; LINES],
+    /// Frames processed so far.
+    position: usize,
+}
+
+impl Reverb {
+    /// A silent reverb for `room` at `sample_rate`.
+    pub fn new(room: &ReverbSettings, sample_rate: u32) -> Self {
+        let room_size = room.room_size.clamp(10.0, 30.0);
+        let time = room.time.max(0.1);
+        let damping = room.damping.clamp(0.0, 1.0);
+        let sr = sample_rate as f32;
+        let delays: [usize; LINES] = std::array::from_fn(|i| {
+            ((DELAYS[i] * room_size / 10.0 * sr).round() as usize).max(BLOCK)
+        });
+        let longest = delays.iter().max().copied().unwrap_or(BLOCK);
+        let ring = (longest + BLOCK + 2).next_power_of_two();
+        // Decay per pass through a line, as in fundsp: −60 dB after `time`
+        // at a nominal 30 ms per pass in a 10 m room.
+        let decay = 10f32.powf(-3.0 * 0.03 * room_size / 10.0 / time);
+        // A symmetric three-tap low-pass with gain 1 at DC and 1 − damping at Nyquist.
+        let centre = (2.0 - damping) / 2.0;
+        let outer = (1.0 - centre) / 2.0;
+        // Lines spread across the stereo field with an S-shaped equal-power pan,
+        // the sum scaled by 1/16 (fundsp's level for 32 lines).
+        let scale = 1.0 / 16.0 * (32.0 / LINES as f32).sqrt();
+        let pan = |i: usize| {
+            let x = i as f32 / (LINES - 1) as f32;
+            let s = x.powi(5) * (126.0 + x * (-420.0 + x * (540.0 + x * (-315.0 + x * 70.0))));
+            let angle = s * std::f32::consts::FRAC_PI_2;
+            (angle.cos() * scale, angle.sin() * scale)
+        };
+        Self {
+            lines: vec![0.0; ring * LINES],
+            mask: ring - 1,
+            delays,
+            taps: [outer * decay, centre * decay],
+            out_left: std::array::from_fn(|i| pan(i).0),
+            out_right: std::array::from_fn(|i| pan(i).1),
+            position: 0,
+        }
+    }
+
+    /// Replaces `left` and `right` with `dry` times themselves plus `wet` times
+    /// the reverb of them. The left input feeds the even lines, the right the odd.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32], dry: f32, wet: f32) {
+        assert_eq!(left.len(), right.len(), "channels of equal length");
+        let norm = 1.0 / (LINES as f32).sqrt();
+        let ring = self.mask + 1;
+        let mut y = [[0.0f32; BLOCK]; LINES];
+        let mut read = [0.0f32; BLOCK + 2];
+        let mut input = [[0.0f32; BLOCK]; 2];
+        let mut start = 0;
+        while start < left.len() {
+            let m = (left.len() - start).min(BLOCK);
+            input[0][..m].copy_from_slice(&left[start..start + m]);
+            input[1][..m].copy_from_slice(&right[start..start + m]);
+            input[0][m..].fill(0.0);
+            input[1][m..].fill(0.0);
+            let at = self.position & self.mask;
+            // Line outputs: the damped, delayed line.
+            let [outer, centre] = self.taps;
+            for (i, out) in y.iter_mut().enumerate() {
+                let ring_start = i * ring;
+                let line = &self.lines[ring_start..ring_start + ring];
+                let from = (at + ring - self.delays[i] - 2) & self.mask;
+                let taps = if from + BLOCK + 2 <= ring {
+                    &line[from..from + BLOCK + 2]
+                } else {
+                    // The read wraps around the end of the ring.
+                    for (k, r) in read.iter_mut().enumerate() {
+                        *r = line[(from + k) & self.mask];
+                    }
+                    &read[..]
+                };
+                for (k, o) in out.iter_mut().enumerate() {
+                    *o = outer * (taps[k] + taps[k + 2]) + centre * taps[k + 1];
+                }
+            }
+            // Stereo read-out.
+            let mut wet_left = [0.0f32; BLOCK];
+            let mut wet_right = [0.0f32; BLOCK];
+            for (i, out) in y.iter().enumerate() {
+                let (gl, gr) = (self.out_left[i], self.out_right[i]);
+                for k in 0..BLOCK {
+                    wet_left[k] += gl * out[k];
+                    wet_right[k] += gr * out[k];
+                }
+            }
+            // Feedback through the Hadamard matrix (butterflies), plus the input.
+            let mut h = 1;
+            while h < LINES {
+                for i in (0..LINES).step_by(2 * h) {
+                    for j in i..i + h {
+                        let (lo, hi) = y.split_at_mut(j + h);
+                        let (a, b) = (&mut lo[j], &mut hi[0]);
+                        for k in 0..BLOCK {
+                            let (x, z) = (a[k], b[k]);
+                            a[k] = x + z;
+                            b[k] = x - z;
+                        }
+                    }
+                }
+                h *= 2;
+            }
+            for (i, fed) in y.iter().enumerate() {
+                let ring_start = i * ring + at;
+                let line = &mut self.lines[ring_start..ring_start + BLOCK];
+                let x = &input[i % 2];
+                for k in 0..BLOCK {
+                    line[k] = fed[k] * norm + x[k];
+                }
+            }
+            for k in 0..m {
+                left[start + k] = left[start + k] * dry + wet_left[k] * wet;
+                right[start + k] = right[start + k] * dry + wet_right[k] * wet;
+            }
+            self.position += BLOCK;
+            start += m;
+        }
+    }
+}
