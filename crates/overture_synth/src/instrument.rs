@@ -13,22 +13,15 @@ use std::path::PathBuf;
 
 use fundsp::prelude32::*;
 
-use crate::envelope::Adsr;
+use crate::{
+    envelope::Adsr,
+    oscillator::{pulse_hz, saw_hz, square_hz},
+};
 
 /// A sine oscillator with a 64-bit phase accumulator: long notes keep their
 /// phase exactly whether rendered in blocks or sample by sample.
 fn sine64_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
     fundsp::prelude::sine_hz::<f64>(f)
-}
-
-/// A band-limited (PolyBLEP) saw with a 64-bit phase.
-fn saw64_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
-    fundsp::prelude::poly_saw_hz::<f64>(f)
-}
-
-/// A band-limited (PolyBLEP) square with a 64-bit phase.
-fn square64_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
-    fundsp::prelude::poly_square_hz::<f64>(f)
 }
 
 /// A band-limited triangle: its first four odd harmonics.
@@ -186,15 +179,14 @@ pub fn voice_unit(voice: Voice, freq: f32, brightness: f32) -> Box<dyn AudioUnit
                 + sine64_hz(3.0 * f) * (0.05 * b),
         ),
         Voice::WarmPad => Box::new(
-            (saw64_hz(f) + saw64_hz(f * 1.004) + saw64_hz(f * 0.996)) * 0.33
+            (saw_hz(f) + saw_hz(f * 1.004) + saw_hz(f * 0.996)) * 0.33
                 >> lowpass_hz(cut(2.5 + 2.0 * b, 300.0), 0.6),
         ),
         Voice::Strings => Box::new(
-            (saw64_hz(f) + saw64_hz(f * 1.003)) * 0.5 >> lowpass_hz(cut(3.0 + 3.0 * b, 400.0), 0.5),
+            (saw_hz(f) + saw_hz(f * 1.003)) * 0.5 >> lowpass_hz(cut(3.0 + 3.0 * b, 400.0), 0.5),
         ),
         Voice::Brass => Box::new(
-            (saw64_hz(f) * 0.8 + square64_hz(f) * 0.2)
-                >> lowpass_hz(cut(2.0 + 5.0 * b, 300.0), 0.9),
+            (saw_hz(f) * 0.8 + square_hz(f) * 0.2) >> lowpass_hz(cut(2.0 + 5.0 * b, 300.0), 0.9),
         ),
         Voice::Harp => Box::new(zero() >> pluck(f, 0.4, 0.3 + 0.5 * (1.0 - b))),
         Voice::Flute => Box::new(
@@ -210,16 +202,15 @@ pub fn voice_unit(voice: Voice, freq: f32, brightness: f32) -> Box<dyn AudioUnit
                 + (noise() >> lowpass_hz(cut(3.0, 200.0), 0.7)) * 0.15,
         ),
         Voice::SynthBass => Box::new(
-            (saw64_hz(f) * 0.6 + square64_hz(f) * 0.4)
-                >> lowpass_hz(cut(2.0 + 6.0 * b, 120.0), 1.4),
+            (saw_hz(f) * 0.6 + square_hz(f) * 0.4) >> lowpass_hz(cut(2.0 + 6.0 * b, 120.0), 1.4),
         ),
         Voice::SubBass => Box::new(sine64_hz(f) * 0.9 + triangle64_hz(2.0 * f) * 0.1),
         Voice::SawLead => Box::new(
-            (saw64_hz(f) + saw64_hz(f * 1.006) * 0.7) * 0.6
+            (saw_hz(f) + saw_hz(f * 1.006) * 0.7) * 0.6
                 >> lowpass_hz(cut(5.0 + 6.0 * b, 800.0), 0.8),
         ),
-        Voice::ChipSquare => Box::new(square64_hz(f) * 0.5),
-        Voice::ChipPulse => Box::new(fundsp::prelude::poly_pulse_hz::<f64>(f, 0.25) * 0.5),
+        Voice::ChipSquare => Box::new(square_hz(f) * 0.5),
+        Voice::ChipPulse => Box::new(pulse_hz(f, 0.25) * 0.5),
         Voice::ChipTriangle => Box::new(triangle64_hz(f) * 0.8),
     }
 }

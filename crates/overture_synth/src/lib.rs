@@ -32,6 +32,7 @@ pub mod envelope;
 pub mod error;
 pub mod instrument;
 pub mod loudness;
+pub mod oscillator;
 pub mod palette;
 pub mod render;
 pub mod reverb;
