@@ -20,12 +20,26 @@ pub struct LoudnessReport {
 /// Measures integrated loudness and true peak. When `looped`, the start is
 /// appended once more so the seam's inter-sample peaks are measured too.
 pub fn measure(buffer: &StereoBuffer, sample_rate: u32, looped: bool) -> LoudnessReport {
-    let mut meter = EbuR128::new(2, sample_rate, Mode::I | Mode::TRUE_PEAK)
+    meter(buffer, sample_rate, looped, Mode::I | Mode::TRUE_PEAK)
+}
+
+/// The true peak in dBTP alone (cheaper than [`measure`]); `looped` as there.
+pub fn true_peak_dbtp(buffer: &StereoBuffer, sample_rate: u32, looped: bool) -> f64 {
+    meter(buffer, sample_rate, looped, Mode::TRUE_PEAK).true_peak_dbtp
+}
+
+/// Meters `buffer` in `mode`; the integrated loudness is −∞ unless `mode` has `I`.
+fn meter(buffer: &StereoBuffer, sample_rate: u32, looped: bool, mode: Mode) -> LoudnessReport {
+    let mut meter = EbuR128::new(2, sample_rate, mode)
         .expect("2 channels and a validated sample rate are accepted by ebur128");
     meter
         .add_frames_planar_f32(&[&buffer.left, &buffer.right])
         .expect("planar channels of equal length");
-    let lufs = meter.loudness_global().unwrap_or(f64::NEG_INFINITY);
+    let lufs = if mode.contains(Mode::I) {
+        meter.loudness_global().unwrap_or(f64::NEG_INFINITY)
+    } else {
+        f64::NEG_INFINITY
+    };
     let mut peak = (0..2)
         .map(|c| meter.true_peak(c).unwrap_or(0.0))
         .fold(0.0, f64::max);
@@ -75,6 +89,10 @@ pub struct GainPlan {
     pub gain: f32,
     /// Per-frame limiter gain in 0..=1 (empty when no limiting is needed).
     pub limiter: Vec<f32>,
+    /// Loudness of the signal the plan was made for once the plan is applied:
+    /// measured when limiting, derived from the measurement before otherwise
+    /// (a static gain shifts loudness and true peak by the same decibels).
+    pub result: LoudnessReport,
 }
 
 impl GainPlan {
@@ -113,6 +131,10 @@ pub fn plan_normalization(
         return Some(GainPlan {
             gain: from_db(gain_db) as f32,
             limiter: Vec::new(),
+            result: LoudnessReport {
+                integrated_lufs: start.integrated_lufs + gain_db,
+                true_peak_dbtp: start.true_peak_dbtp + gain_db,
+            },
         });
     }
     // Sample-peak ceiling, lowered while the true peak still overshoots.
@@ -120,6 +142,7 @@ pub fn plan_normalization(
     let mut plan = GainPlan {
         gain: from_db(gain_db) as f32,
         limiter: Vec::new(),
+        result: start,
     };
     for _ in 0..8 {
         let gain = from_db(gain_db) as f32;
@@ -129,10 +152,18 @@ pub fn plan_normalization(
         } else {
             Vec::new()
         };
-        plan = GainPlan { gain, limiter };
         let mut out = mix.clone();
-        plan.apply(&mut out);
+        let unmeasured = GainPlan {
+            gain,
+            limiter,
+            result: start,
+        };
+        unmeasured.apply(&mut out);
         let got = measure(&out, sample_rate, looped);
+        plan = GainPlan {
+            result: got,
+            ..unmeasured
+        };
         let loud_ok = (got.integrated_lufs - target_lufs).abs() <= 0.1;
         let peak_ok = got.true_peak_dbtp <= max_true_peak_dbtp;
         if loud_ok && peak_ok {

@@ -249,6 +249,8 @@ pub fn render_with_progress(
         mix
     };
     let mut mix = mix_of(&stems);
+    // The mix's loudness, when known without measuring again.
+    let mut report = None;
     if let Some(target) = settings.mix_lufs {
         // One gain and limiter curve for the mix and every stem: the stems still sum to the mix.
         if let Some(plan) =
@@ -258,6 +260,7 @@ pub fn render_with_progress(
             for s in &mut stems {
                 plan.apply(&mut s.audio);
             }
+            report = Some(plan.result);
         }
         match settings.stem_loudness {
             StemLoudness::Each(stem_target) => {
@@ -280,12 +283,11 @@ pub fn render_with_progress(
                 let near = 10f32.powf((settings.true_peak_dbtp as f32 - 3.0) / 20.0);
                 let mut limited = false;
                 for s in stems.iter_mut().filter(|s| s.audio.peak() > near) {
-                    let m = loudness::measure(&s.audio, sr, looped);
-                    if m.true_peak_dbtp > settings.true_peak_dbtp
+                    if loudness::true_peak_dbtp(&s.audio, sr, looped) > settings.true_peak_dbtp
                         && let Some(plan) = loudness::plan_normalization(
                             &s.audio,
                             sr,
-                            m.integrated_lufs,
+                            loudness::measure(&s.audio, sr, looped).integrated_lufs,
                             settings.true_peak_dbtp,
                             looped,
                         )
@@ -296,6 +298,7 @@ pub fn render_with_progress(
                 }
                 if limited {
                     mix = mix_of(&stems);
+                    report = None;
                 }
             }
         }
@@ -304,7 +307,7 @@ pub fn render_with_progress(
         s.audio.sanitize();
     }
     mix.sanitize();
-    let report = loudness::measure(&mix, sr, looped);
+    let report = report.unwrap_or_else(|| loudness::measure(&mix, sr, looped));
     Ok(Rendered {
         sample_rate: sr,
         section: arrangement.section,
