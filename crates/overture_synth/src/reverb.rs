@@ -82,6 +82,26 @@ impl Reverb {
         }
     }
 
+    /// One block of line `i`'s output: the line read `delay` frames back from
+    /// `at`, through the damping filter.
+    #[inline]
+    fn line_output(&self, i: usize, at: usize, scratch: &mut [f32; BLOCK + 2]) -> [f32; BLOCK] {
+        let ring = self.mask + 1;
+        let line = &self.lines[i * ring..(i + 1) * ring];
+        let from = (at + ring - self.delays[i] - 2) & self.mask;
+        let taps = if from + BLOCK + 2 <= ring {
+            &line[from..from + BLOCK + 2]
+        } else {
+            // The read wraps around the end of the ring.
+            for (k, r) in scratch.iter_mut().enumerate() {
+                *r = line[(from + k) & self.mask];
+            }
+            &scratch[..]
+        };
+        let [outer, centre] = self.taps;
+        std::array::from_fn(|k| outer * (taps[k] + taps[k + 2]) + centre * taps[k + 1])
+    }
+
     /// Replaces `left` and `right` with `dry` times themselves plus `wet` times
     /// the reverb of them. The left input feeds the even lines, the right the odd.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32], dry: f32, wet: f32) {
@@ -99,38 +119,33 @@ impl Reverb {
             input[0][m..].fill(0.0);
             input[1][m..].fill(0.0);
             let at = self.position & self.mask;
-            // Line outputs: the damped, delayed line.
-            let [outer, centre] = self.taps;
-            for (i, out) in y.iter_mut().enumerate() {
-                let ring_start = i * ring;
-                let line = &self.lines[ring_start..ring_start + ring];
-                let from = (at + ring - self.delays[i] - 2) & self.mask;
-                let taps = if from + BLOCK + 2 <= ring {
-                    &line[from..from + BLOCK + 2]
-                } else {
-                    // The read wraps around the end of the ring.
-                    for (k, r) in read.iter_mut().enumerate() {
-                        *r = line[(from + k) & self.mask];
-                    }
-                    &read[..]
-                };
-                for (k, o) in out.iter_mut().enumerate() {
-                    *o = outer * (taps[k] + taps[k + 2]) + centre * taps[k + 1];
-                }
-            }
-            // Stereo read-out.
+            // Line outputs (the damped, delayed lines), two at a time: read out
+            // into stereo and combined by the Hadamard matrix's first stage.
             let mut wet_left = [0.0f32; BLOCK];
             let mut wet_right = [0.0f32; BLOCK];
-            for (i, out) in y.iter().enumerate() {
-                let (gl, gr) = (self.out_left[i], self.out_right[i]);
+            for pair in (0..LINES).step_by(2) {
+                let (a, b) = (
+                    self.line_output(pair, at, &mut read),
+                    self.line_output(pair + 1, at, &mut read),
+                );
+                let (la, ra, lb, rb) = (
+                    self.out_left[pair],
+                    self.out_right[pair],
+                    self.out_left[pair + 1],
+                    self.out_right[pair + 1],
+                );
+                let (lo, hi) = y.split_at_mut(pair + 1);
+                let (ya, yb) = (&mut lo[pair], &mut hi[0]);
                 for k in 0..BLOCK {
-                    wet_left[k] += gl * out[k];
-                    wet_right[k] += gr * out[k];
+                    wet_left[k] += la * a[k] + lb * b[k];
+                    wet_right[k] += ra * a[k] + rb * b[k];
+                    ya[k] = a[k] + b[k];
+                    yb[k] = a[k] - b[k];
                 }
             }
-            // Feedback through the Hadamard matrix (butterflies), plus the input.
-            let mut h = 1;
-            while h < LINES {
+            // The middle stages of the Hadamard matrix (butterflies).
+            let mut h = 2;
+            while h < LINES / 2 {
                 for i in (0..LINES).step_by(2 * h) {
                     for j in i..i + h {
                         let (lo, hi) = y.split_at_mut(j + h);
@@ -144,12 +159,17 @@ impl Reverb {
                 }
                 h *= 2;
             }
-            for (i, fed) in y.iter().enumerate() {
-                let ring_start = i * ring + at;
-                let line = &mut self.lines[ring_start..ring_start + BLOCK];
-                let x = &input[i % 2];
+            // The last stage, normalized, plus the input, written into the lines.
+            let half = LINES / 2;
+            for j in 0..half {
+                let (a, b) = (&y[j], &y[j + half]);
+                let (xa, xb) = (&input[j % 2], &input[(j + half) % 2]);
+                let (lo, hi) = self.lines.split_at_mut((j + half) * ring);
+                let line_a = &mut lo[j * ring + at..j * ring + at + BLOCK];
+                let line_b = &mut hi[at..at + BLOCK];
                 for k in 0..BLOCK {
-                    line[k] = fed[k] * norm + x[k];
+                    line_a[k] = (a[k] + b[k]) * norm + xa[k];
+                    line_b[k] = (a[k] - b[k]) * norm + xb[k];
                 }
             }
             for k in 0..m {
