@@ -30,44 +30,128 @@ pub fn true_peak_dbtp(buffer: &StereoBuffer, sample_rate: u32, looped: bool) -> 
 
 /// Meters `buffer` in `mode`; the integrated loudness is −∞ unless `mode` has `I`.
 fn meter(buffer: &StereoBuffer, sample_rate: u32, looped: bool, mode: Mode) -> LoudnessReport {
-    let mut meter = EbuR128::new(2, sample_rate, mode)
-        .expect("2 channels and a validated sample rate are accepted by ebur128");
-    meter
-        .add_frames_planar_f32(&[&buffer.left, &buffer.right])
-        .expect("planar channels of equal length");
     let lufs = if mode.contains(Mode::I) {
+        let mut meter = EbuR128::new(2, sample_rate, Mode::I)
+            .expect("2 channels and a validated sample rate are accepted by ebur128");
+        meter
+            .add_frames_planar_f32(&[&buffer.left, &buffer.right])
+            .expect("planar channels of equal length");
         meter.loudness_global().unwrap_or(f64::NEG_INFINITY)
     } else {
         f64::NEG_INFINITY
     };
-    let mut peak = (0..2)
-        .map(|c| meter.true_peak(c).unwrap_or(0.0))
-        .fold(0.0, f64::max);
+    let mut peak = true_peak(buffer, sample_rate);
     if looped && !buffer.is_empty() {
-        // A second meter over the seam: the end followed by the start.
+        // The seam: the end followed by the start.
         let n = buffer.len().min(sample_rate as usize / 10);
         let mut seam = StereoBuffer::silence(0);
-        for ch in 0..2 {
-            let src = if ch == 0 { &buffer.left } else { &buffer.right };
-            let dst = if ch == 0 {
-                &mut seam.left
-            } else {
-                &mut seam.right
-            };
+        for (src, dst) in [
+            (&buffer.left, &mut seam.left),
+            (&buffer.right, &mut seam.right),
+        ] {
             dst.extend_from_slice(&src[src.len() - n..]);
             dst.extend_from_slice(&src[..n]);
         }
-        let mut m = EbuR128::new(2, sample_rate, Mode::TRUE_PEAK).expect("valid settings");
-        m.add_frames_planar_f32(&[&seam.left, &seam.right])
-            .expect("equal lengths");
-        peak = (0..2)
-            .map(|c| m.true_peak(c).unwrap_or(0.0))
-            .fold(peak, f64::max);
+        peak = peak.max(true_peak(&seam, sample_rate));
     }
     LoudnessReport {
         integrated_lufs: lufs,
         true_peak_dbtp: to_db(peak),
     }
+}
+
+/// Taps per phase of ebur128's 4× true-peak interpolator (below 96 kHz).
+const INTERPOLATOR_TAPS: usize = 12;
+
+/// The largest gain of ebur128's 4× interpolator over its four phases: the sum
+/// of the magnitudes of a phase's taps (Hann-windowed sinc, 48 taps, as in
+/// ebur128's `interp.rs`). No interpolated sample exceeds this times the
+/// largest of the 12 samples it is made from.
+fn interpolator_gain() -> f64 {
+    const FACTOR: usize = 4;
+    let taps = FACTOR * INTERPOLATOR_TAPS;
+    let coefficient = |j: usize| {
+        let j = j as f64;
+        let window = taps as f64;
+        let w = 0.5 * (1.0 - (std::f64::consts::TAU * j / window).cos());
+        let m = j - window / 2.0;
+        let x = m * std::f64::consts::PI / FACTOR as f64;
+        if m == 0.0 { w } else { w * x.sin() / x }
+    };
+    (0..FACTOR)
+        .map(|phase| {
+            (0..INTERPOLATOR_TAPS)
+                .map(|tap| f64::from(coefficient(tap * FACTOR + phase) as f32).abs())
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The true peak (linear, both channels) exactly as ebur128 measures it, with
+/// the interpolator run only where it can matter.
+///
+/// ebur128 reports the larger of the sample peak `p` and the interpolated peak.
+/// An interpolated sample exceeds `p` only if one of the 12 samples it is made
+/// from reaches `p / gain` (see [`interpolator_gain`]). Those stretches, with
+/// enough samples before them to fill the interpolator's history, are metered
+/// one after another, separated by silence that clears the history; the
+/// samples around them are quieter than `p / gain`, so the outputs made partly
+/// from the silence stay below `p` as well.
+fn true_peak(buffer: &StereoBuffer, sample_rate: u32) -> f64 {
+    let meter_all = |x: &StereoBuffer| {
+        let mut m = EbuR128::new(2, sample_rate, Mode::TRUE_PEAK).expect("valid settings");
+        m.add_frames_planar_f32(&[&x.left, &x.right])
+            .expect("equal lengths");
+        (0..2)
+            .map(|c| m.true_peak(c).unwrap_or(0.0))
+            .fold(0.0, f64::max)
+    };
+    let peak = buffer.peak();
+    if peak == 0.0 {
+        return 0.0;
+    }
+    if sample_rate >= 96_000 {
+        // Other oversampling factors: meter everything.
+        return meter_all(buffer);
+    }
+    // A hair lower than needed, for rounding.
+    let threshold = (f64::from(peak) / (interpolator_gain() * 1.001)) as f32;
+    let history = INTERPOLATOR_TAPS - 1;
+    let n = buffer.len();
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    let mut run: Option<(usize, usize)> = None;
+    for i in 0..n {
+        if buffer.left[i].abs().max(buffer.right[i].abs()) >= threshold {
+            run = match run {
+                // Loud samples close together share a stretch.
+                Some((first, last)) if i - last <= 3 * history => Some((first, i)),
+                Some((first, last)) => {
+                    stretches.push((first, last));
+                    Some((i, i))
+                }
+                None => Some((i, i)),
+            };
+        }
+    }
+    stretches.extend(run);
+    let mut scan = StereoBuffer::silence(0);
+    for (first, last) in stretches {
+        // Outputs up to `history` after the last loud sample can be loud; their
+        // inputs reach `history` before the first, whose own history reaches
+        // another `history` back.
+        let (from, to) = (
+            first.saturating_sub(2 * history),
+            (last + history + 1).min(n),
+        );
+        for (src, dst) in [
+            (&buffer.left, &mut scan.left),
+            (&buffer.right, &mut scan.right),
+        ] {
+            dst.extend_from_slice(&src[from..to]);
+            dst.extend(std::iter::repeat_n(0.0, INTERPOLATOR_TAPS));
+        }
+    }
+    meter_all(&scan).max(f64::from(peak))
 }
 
 fn to_db(x: f64) -> f64 {
@@ -283,6 +367,29 @@ mod test {
         let r = measure(&x, sr, false);
         assert!((r.integrated_lufs + 16.0).abs() <= 0.5, "{r:?}");
         assert!(r.true_peak_dbtp <= -1.0, "{r:?}");
+    }
+
+    #[test]
+    fn true_peak_equals_ebur128_metering_every_sample() {
+        let sr = 48_000;
+        let mut x = tone(11_000.0, 0.3, sr as usize, sr);
+        // Noise, and clusters of loud samples at various spacings, one at the very start.
+        let mut seed = 12_345u32;
+        for (i, v) in x.left.iter_mut().enumerate() {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *v += (seed >> 8) as f32 / 16_777_216.0 * 0.2 - 0.1;
+            if i % 9_973 < 3 || i % 4_001 == 17 || i == 0 {
+                *v = if i % 2 == 0 { 0.9 } else { -0.85 };
+            }
+        }
+        let mut full = EbuR128::new(2, sr, Mode::TRUE_PEAK).unwrap();
+        full.add_frames_planar_f32(&[&x.left, &x.right]).unwrap();
+        let expected = (0..2)
+            .map(|c| full.true_peak(c).unwrap())
+            .fold(0.0, f64::max);
+        assert_eq!(true_peak(&x, sr), expected);
+        assert!(expected > 0.9);
+        assert_eq!(true_peak(&StereoBuffer::silence(100), sr), 0.0);
     }
 
     #[test]
