@@ -377,10 +377,13 @@ fn render_voice(
     match processing {
         Processing::Block => {
             let mut buf = BufferVec::new(1);
+            let mut levels = [0.0; MAX_BUFFER_SIZE];
             for chunk in out.chunks_mut(MAX_BUFFER_SIZE) {
                 unit.process(chunk.len(), &BufferRef::empty(), &mut buf.buffer_mut());
-                for (o, x) in chunk.iter_mut().zip(buf.channel_f32(0)) {
-                    *o = x * env.next_level() * amp;
+                let levels = &mut levels[..chunk.len()];
+                env.fill(levels);
+                for ((o, x), l) in chunk.iter_mut().zip(buf.channel_f32(0)).zip(levels) {
+                    *o = x * *l * amp;
                 }
             }
         }
