@@ -15,6 +15,7 @@ use fundsp::prelude32::*;
 
 use crate::{
     envelope::Adsr,
+    filter::{bandpass_hz, highpass_hz, lowpass_hz},
     oscillator::{pulse_hz, saw_hz, sine_hz, square_hz},
 };
 

@@ -30,6 +30,7 @@
 pub mod buffer;
 pub mod envelope;
 pub mod error;
+pub mod filter;
 pub mod instrument;
 pub mod loudness;
 pub mod oscillator;
