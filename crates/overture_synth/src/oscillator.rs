@@ -57,7 +57,7 @@ fn polyblep(t: f32, dt: f32, inv_dt: f32) -> f32 {
     }
 }
 
-/// sin(2π`t`) for `t` in 0..1, without branches (Taylor series to the 11th
+/// sin(2π`t`) for 0 ≤ `t` < 2^22, without branches (Taylor series to the 11th
 /// power on a quarter period; error below 1e-7).
 #[inline]
 fn sin_cycles(t: f32) -> f32 {
@@ -100,17 +100,28 @@ impl Oscillator {
         let dt = self.delta as f32;
         let inv_dt = 1.0 / dt;
         let first = self.offset;
+        let unwrapped = |k: usize| start + (first + k) as i32 as f32 * dt;
         let phase = |k: usize| {
-            let q = start + (first + k) as i32 as f32 * dt;
-            // q is below 2^22: adding and removing 1.5 × 2^23 rounds it to an integer
-            // (without a conversion, so the loop vectorizes).
-            let t = q - ((q + ROUNDER) - ROUNDER);
-            if t < 0.0 { t + 1.0 } else { t }
+            let q = unwrapped(k);
+            // q is below 2^22: adding and removing 1.5 × 2^23 rounds it to an
+            // integer without a conversion, so the loop vectorizes; the floor
+            // follows, and q − floor(q) is exactly q when q is in 0..1.
+            let r = (q + ROUNDER) - ROUNDER;
+            q - if r > q { r - 1.0 } else { r }
         };
+        // The phases of these frames, unwrapped, and whether they all lie
+        // between discontinuities (then PolyBLEP adds nothing).
+        let (low, high) = (unwrapped(0), unwrapped(out.len().max(1) - 1));
+        let smooth_between = |a: f32, b: f32| low >= a + dt && high <= b - dt;
         match self.shape {
             Shape::Sine => {
                 for (k, o) in out.iter_mut().enumerate() {
-                    *o = sin_cycles(phase(k));
+                    *o = sin_cycles(unwrapped(k));
+                }
+            }
+            Shape::Saw if smooth_between(0.0, 1.0) => {
+                for (k, o) in out.iter_mut().enumerate() {
+                    *o = 2.0 * unwrapped(k) - 1.0;
                 }
             }
             Shape::Saw => {
@@ -119,6 +130,8 @@ impl Oscillator {
                     *o = 2.0 * t - 1.0 - polyblep(t, dt, inv_dt);
                 }
             }
+            Shape::Pulse(width) if smooth_between(0.0, width) => out.fill(1.0),
+            Shape::Pulse(width) if smooth_between(width, 1.0) => out.fill(-1.0),
             Shape::Pulse(width) => {
                 for (k, o) in out.iter_mut().enumerate() {
                     let t = phase(k);
