@@ -177,7 +177,16 @@ pub fn render_with_progress(
     tracks.sort_by_key(|t| t.role);
     for track in tracks {
         let instrument = palette.instrument(track.role);
-        let mut mono: Vec<f32> = Vec::new();
+        let reverb = instrument.reverb_send > 0.0;
+        let reverb_tail = if reverb {
+            reverb_tail(&palette.reverb, sr)
+        } else {
+            0
+        };
+        // Room for the section, release tails and the reverb tail without
+        // reallocating (pages never written are never touched).
+        let mut mono: Vec<f32> = Vec::with_capacity(musical + reverb_tail + 8 * sr as usize);
+        mono.resize(musical, 0.0);
         // Identical notes share a few rendered variants, played round robin.
         let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
         let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
@@ -213,8 +222,9 @@ pub fn render_with_progress(
             done += 1;
             progress(done, total_notes);
         }
-        let mut stereo = pan(&mono, instrument.pan, musical);
-        if instrument.reverb_send > 0.0 && !mono.is_empty() {
+        let sounding = !track.notes.is_empty();
+        let mut stereo = pan(mono, instrument.pan, reverb_tail);
+        if reverb && sounding {
             add_reverb(&mut stereo, &palette.reverb, instrument.reverb_send, sr);
         }
         if looped {
@@ -398,22 +408,24 @@ fn render_voice(
     Ok(out)
 }
 
-/// Equal-power pan of a mono buffer into stereo, at least `min_frames` long.
-fn pan(mono: &[f32], pan: f32, min_frames: usize) -> StereoBuffer {
+/// Equal-power pan of a mono buffer into stereo, with room for `extra` more frames.
+fn pan(mut mono: Vec<f32>, pan: f32, extra: usize) -> StereoBuffer {
     let angle = (pan.clamp(-1.0, 1.0) + 1.0) * std::f32::consts::FRAC_PI_4;
     let (gl, gr) = (angle.cos(), angle.sin());
-    let mut out = StereoBuffer::silence(mono.len().max(min_frames));
-    for (i, &x) in mono.iter().enumerate() {
-        out.left[i] = x * gl;
-        out.right[i] = x * gr;
-    }
-    out
+    let mut right = Vec::with_capacity(mono.len() + extra);
+    right.extend(mono.iter().map(|x| x * gr));
+    mono.iter_mut().for_each(|x| *x *= gl);
+    StereoBuffer { left: mono, right }
+}
+
+/// Frames the reverb rings on after its input ends.
+fn reverb_tail(room: &ReverbSettings, sample_rate: u32) -> usize {
+    (room.time * 1.2 * sample_rate as f32) as usize
 }
 
 /// Adds the palette's reverb, fed at `send`, and extends the buffer by the reverb tail.
 fn add_reverb(stereo: &mut StereoBuffer, room: &ReverbSettings, send: f32, sample_rate: u32) {
-    let tail = (room.time * 1.2 * sample_rate as f32) as usize;
-    let n = stereo.len() + tail;
+    let n = stereo.len() + reverb_tail(room, sample_rate);
     stereo.left.resize(n, 0.0);
     stereo.right.resize(n, 0.0);
     Reverb::new(room, sample_rate).process(
