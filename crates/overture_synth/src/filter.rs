@@ -4,9 +4,10 @@
 //!
 //! fundsp's form feeds each sample's state through a chain of about six
 //! dependent operations; as a linear map the chain from one state to the next
-//! is one multiplication and two additions, and the output is computed off the
-//! chain, which makes the filter about twice as fast. The two forms are equal
-//! up to float rounding.
+//! is one multiplication and two additions, the output is computed off the
+//! chain, and blocks step two frames at a time through the squared map, which
+//! makes the filter several times faster. The forms are equal up to float
+//! rounding (block and per-sample processing agree to about 1e-6).
 
 use fundsp::prelude32::{An, AudioNode, BufferMut, BufferRef, Frame, U1};
 
@@ -107,8 +108,41 @@ impl AudioNode for Svf {
     fn process(&mut self, size: usize, input: &BufferRef, output: &mut BufferMut) {
         let x = &input.channel_f32(0)[..size];
         let y = &mut output.channel_f32_mut(0)[..size];
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = self.next(x);
+        // Two frames per step: the state jumps two frames ahead through the
+        // squared map, so the chain from state to state is half as long per frame.
+        let (a, b, c, d) = (self.a, self.b, self.c, self.d);
+        let a2 = [
+            [
+                a[0][0] * a[0][0] + a[0][1] * a[1][0],
+                a[0][0] * a[0][1] + a[0][1] * a[1][1],
+            ],
+            [
+                a[1][0] * a[0][0] + a[1][1] * a[1][0],
+                a[1][0] * a[0][1] + a[1][1] * a[1][1],
+            ],
+        ];
+        let ab = [
+            a[0][0] * b[0] + a[0][1] * b[1],
+            a[1][0] * b[0] + a[1][1] * b[1],
+        ];
+        let [mut s1, mut s2] = self.state;
+        let mut pairs = y.chunks_exact_mut(2);
+        for (y, x) in (&mut pairs).zip(x.chunks_exact(2)) {
+            let (x0, x1) = (x[0], x[1]);
+            // Off the chain: the next frame's state and both outputs.
+            let m1 = a[0][0] * s1 + a[0][1] * s2 + b[0] * x0;
+            let m2 = a[1][0] * s1 + a[1][1] * s2 + b[1] * x0;
+            y[0] = c[0] * s1 + c[1] * s2 + d * x0;
+            y[1] = c[0] * m1 + c[1] * m2 + d * x1;
+            let (u1, u2) = (ab[0] * x0 + b[0] * x1, ab[1] * x0 + b[1] * x1);
+            (s1, s2) = (
+                a2[0][0] * s1 + a2[0][1] * s2 + u1,
+                a2[1][0] * s1 + a2[1][1] * s2 + u2,
+            );
+        }
+        self.state = [s1, s2];
+        if let ([y], [x]) = (pairs.into_remainder(), x.chunks_exact(2).remainder()) {
+            *y = self.next(*x);
         }
     }
 }
@@ -156,6 +190,28 @@ mod test {
             out.extend_from_slice(output.channel_f32(0));
         }
         out
+    }
+
+    #[test]
+    fn blocks_and_ticks_agree() {
+        let mut block = lowpass_hz(700.0, 1.4);
+        block.set_sample_rate(48_000.0);
+        let mut single = block.clone();
+        let x: Vec<f32> = (0..63)
+            .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
+            .collect();
+        let mut input = BufferVec::new(1);
+        let mut output = BufferVec::new(1);
+        for (i, &v) in x.iter().enumerate() {
+            input.set_f32(0, i, v);
+        }
+        block.process(x.len(), &input.buffer_ref(), &mut output.buffer_mut());
+        for (i, &v) in x.iter().enumerate() {
+            let mut y = [0.0];
+            AudioUnit::tick(&mut single, &[v], &mut y);
+            let err = (y[0] - output.at_f32(0, i)).abs();
+            assert!(err < 1e-5, "frame {i}: {err}");
+        }
     }
 
     #[test]
