@@ -5,9 +5,15 @@
 //! Hadamard matrix and read out across the stereo field. It is written here for
 //! offline block processing: every delay line is longer than a block, so one
 //! block of every line is computed at once and the inner loops run over the
-//! samples of a block, which the compiler vectorizes. A signal is processed
-//! in one call, from its first frame to the end of its tail; the reverb has no
-//! per-sample path, so block and per-sample rendering share it exactly.
+//! samples of a block, which the compiler vectorizes.
+//!
+//! The network runs at half the sample rate: the input is low-passed by a
+//! half-band filter (flat to about 9 kHz at 48 kHz) and decimated, and the
+//! reverberation is interpolated back up by the same filter. The damping
+//! filter is adjusted to the lower rate so that the tail darkens as fundsp's
+//! does. A signal is processed in one call, from its first frame to the end of
+//! its tail; the reverb has no per-sample path, so block and per-sample
+//! rendering share it exactly.
 
 use crate::palette::ReverbSettings;
 
@@ -26,9 +32,130 @@ const DELAYS: [f32; 32] = [
     0.082923, 0.070121, 0.079315, 0.055039, 0.081859,
 ];
 
-/// A stereo FDN reverb for one signal (see the module docs).
+/// Half-band filter taps at odd offsets 1, 3, 5, … from the centre (whose
+/// tap is 1/2; even offsets are 0).
+const HALFBAND: usize = 8;
+
+/// Frames of the half-band filters' output computed one tap at a time.
+const STRETCH: usize = 256;
+
+/// A stereo reverb for one signal (see the module docs).
 #[derive(Debug, Clone)]
 pub struct Reverb {
+    network: Network,
+    /// Half-band taps at offsets ±1, ±3, …
+    halfband: [f32; HALFBAND],
+}
+
+impl Reverb {
+    /// A silent reverb for `room` at `sample_rate`.
+    pub fn new(room: &ReverbSettings, sample_rate: u32) -> Self {
+        // Blackman-windowed sinc.
+        let reach = (2 * HALFBAND + 1) as f64;
+        let halfband = std::array::from_fn(|k| {
+            let n = (2 * k + 1) as f64;
+            let x = std::f64::consts::PI * n / reach;
+            let window = 0.42 + 0.5 * x.cos() + 0.08 * (2.0 * x).cos();
+            ((std::f64::consts::FRAC_PI_2 * n).sin() / (std::f64::consts::PI * n) * window) as f32
+        });
+        Self {
+            network: Network::new(room, sample_rate as f32 / 2.0, 4.0),
+            halfband,
+        }
+    }
+
+    /// Replaces `left` and `right` with `dry` times themselves plus `wet` times
+    /// the reverb of them. The left input feeds the even lines, the right the odd.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32], dry: f32, wet: f32) {
+        assert_eq!(left.len(), right.len(), "channels of equal length");
+        let half = left.len().div_ceil(2);
+        let pad = HALFBAND;
+        // Half-rate channels with `pad` zeros either side, and scratch space.
+        let mut low_left = vec![0.0; half + 2 * pad];
+        let mut low_right = vec![0.0; half + 2 * pad];
+        let mut scratch = vec![0.0; half + 2 * pad];
+        self.decimate(left, &mut low_left[pad..pad + half], &mut scratch);
+        self.decimate(right, &mut low_right[pad..pad + half], &mut scratch);
+        self.network.process(
+            &mut low_left[pad..pad + half],
+            &mut low_right[pad..pad + half],
+            0.0,
+            1.0,
+        );
+        self.interpolate_into(&low_left, left, dry, wet);
+        self.interpolate_into(&low_right, right, dry, wet);
+    }
+
+    /// Writes `x` low-passed and at half the rate into `out`: frame `m` is
+    /// centred on `x[2m]`. `odd` is scratch space of `out.len() + 2 * HALFBAND`.
+    fn decimate(&self, x: &[f32], out: &mut [f32], odd: &mut [f32]) {
+        let pad = HALFBAND;
+        // The odd frames apart, padded, so each tap's loop is contiguous.
+        odd.fill(0.0);
+        for (o, v) in odd[pad..].iter_mut().zip(x.iter().skip(1).step_by(2)) {
+            *o = *v;
+        }
+        for (o, v) in out.iter_mut().zip(x.iter().step_by(2)) {
+            *o = 0.5 * v;
+        }
+        // x[2m ± (2k + 1)] is odd[m + k] and odd[m − k − 1] (before padding).
+        // Short stretches of output, one tap at a time.
+        for (c, chunk) in out.chunks_mut(STRETCH).enumerate() {
+            let m0 = pad + c * STRETCH;
+            for (k, h) in self.halfband.iter().enumerate() {
+                let after = &odd[m0 + k..m0 + k + chunk.len()];
+                let before = &odd[m0 - k - 1..m0 - k - 1 + chunk.len()];
+                for ((o, a), b) in chunk.iter_mut().zip(after).zip(before) {
+                    *o += h * (a + b);
+                }
+            }
+        }
+    }
+
+    /// Mixes `low` (at half the rate, with `HALFBAND` zeros either side),
+    /// interpolated, into `out` at `wet`, with `out` scaled by `dry`.
+    fn interpolate_into(&self, low: &[f32], out: &mut [f32], dry: f32, wet: f32) {
+        let pad = HALFBAND;
+        let taps = self.halfband.map(|h| 2.0 * h);
+        let mut between = [0.0f32; STRETCH];
+        for (c, frames) in out.chunks_mut(2 * STRETCH).enumerate() {
+            let m0 = pad + c * STRETCH;
+            let n = frames.len().div_ceil(2);
+            // Odd frames 2m + 1 lie between low[m] and low[m + 1].
+            let between = &mut between[..n];
+            between.fill(0.0);
+            for (k, h) in taps.iter().enumerate() {
+                let before = &low[m0 - k..m0 - k + n];
+                let after = &low[m0 + 1 + k..m0 + 1 + k + n];
+                for ((o, a), b) in between.iter_mut().zip(after).zip(before) {
+                    *o += h * (a + b);
+                }
+            }
+            for (pair, (&even, &odd)) in frames
+                .chunks_mut(2)
+                .zip(low[m0..m0 + n].iter().zip(between.iter()))
+            {
+                pair[0] = pair[0] * dry + even * wet;
+                if let Some(o) = pair.get_mut(1) {
+                    *o = *o * dry + odd * wet;
+                }
+            }
+        }
+    }
+}
+
+/// How much smaller the damping filter's outer taps are in a network running
+/// `slower` times slower than the signal, for the same loss per pass at a
+/// third of the network's Nyquist frequency: a three-tap filter loses
+/// 2 · outer · (1 − cos ω) at ω.
+fn damping_ratio(slower: f32) -> f32 {
+    use std::f32::consts::TAU;
+    (1.0 - (TAU / 6.0 / slower).cos()) / (1.0 - (TAU / 6.0).cos())
+}
+
+/// The feedback delay network at its own rate.
+#[derive(Debug, Clone)]
+struct Network {
     /// The delay lines, each a ring of `mask + 1` samples, one after another.
     lines: Vec<f32>,
     /// Ring length minus one (ring lengths are powers of two).
@@ -44,13 +171,14 @@ pub struct Reverb {
     position: usize,
 }
 
-impl Reverb {
-    /// A silent reverb for `room` at `sample_rate`.
-    pub fn new(room: &ReverbSettings, sample_rate: u32) -> Self {
+impl Network {
+    /// A silent network for `room` at `rate` frames per second, running
+    /// `slower` times slower than the signal the damping is designed for.
+    fn new(room: &ReverbSettings, rate: f32, slower: f32) -> Self {
         let room_size = room.room_size.clamp(10.0, 30.0);
         let time = room.time.max(0.1);
         let damping = room.damping.clamp(0.0, 1.0);
-        let sr = sample_rate as f32;
+        let sr = rate;
         let delays: [usize; LINES] = std::array::from_fn(|i| {
             ((DELAYS[i] * room_size / 10.0 * sr).round() as usize).max(BLOCK)
         });
@@ -59,9 +187,11 @@ impl Reverb {
         // Decay per pass through a line, as in fundsp: −60 dB after `time`
         // at a nominal 30 ms per pass in a 10 m room.
         let decay = 10f32.powf(-3.0 * 0.03 * room_size / 10.0 / time);
-        // A symmetric three-tap low-pass with gain 1 at DC and 1 − damping at Nyquist.
-        let centre = (2.0 - damping) / 2.0;
-        let outer = (1.0 - centre) / 2.0;
+        // A symmetric three-tap low-pass with gain 1 at DC and 1 − damping at the
+        // Nyquist frequency of the signal's rate: outer taps damping / 4, scaled
+        // for a network running `slower` times slower.
+        let outer = damping / 4.0 * damping_ratio(slower);
+        let centre = 1.0 - 2.0 * outer;
         // Lines spread across the stereo field with an S-shaped equal-power pan,
         // the sum scaled by 1/16 (fundsp's level for 32 lines).
         let scale = 1.0 / 16.0 * (32.0 / LINES as f32).sqrt();
@@ -104,8 +234,7 @@ impl Reverb {
 
     /// Replaces `left` and `right` with `dry` times themselves plus `wet` times
     /// the reverb of them. The left input feeds the even lines, the right the odd.
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32], dry: f32, wet: f32) {
-        assert_eq!(left.len(), right.len(), "channels of equal length");
+    fn process(&mut self, left: &mut [f32], right: &mut [f32], dry: f32, wet: f32) {
         let norm = 1.0 / (LINES as f32).sqrt();
         let ring = self.mask + 1;
         let mut y = [[0.0f32; BLOCK]; LINES];
