@@ -92,11 +92,13 @@ impl Reverb {
         let pad = HALFBAND;
         // The odd frames apart, padded, so each tap's loop is contiguous.
         odd.fill(0.0);
-        for (o, v) in odd[pad..].iter_mut().zip(x.iter().skip(1).step_by(2)) {
-            *o = *v;
+        let pairs = x.chunks_exact(2);
+        if let [last] = pairs.remainder() {
+            out[out.len() - 1] = 0.5 * last;
         }
-        for (o, v) in out.iter_mut().zip(x.iter().step_by(2)) {
-            *o = 0.5 * v;
+        for ((o, e), pair) in odd[pad..].iter_mut().zip(out.iter_mut()).zip(pairs) {
+            *e = 0.5 * pair[0];
+            *o = pair[1];
         }
         // x[2m ± (2k + 1)] is odd[m + k] and odd[m − k − 1] (before padding).
         // Short stretches of output, one tap at a time.
@@ -131,14 +133,15 @@ impl Reverb {
                     *o += h * (a + b);
                 }
             }
-            for (pair, (&even, &odd)) in frames
-                .chunks_mut(2)
-                .zip(low[m0..m0 + n].iter().zip(between.iter()))
+            let mut pairs = frames.chunks_exact_mut(2);
+            for (pair, (&even, &odd)) in
+                (&mut pairs).zip(low[m0..m0 + n].iter().zip(between.iter()))
             {
                 pair[0] = pair[0] * dry + even * wet;
-                if let Some(o) = pair.get_mut(1) {
-                    *o = *o * dry + odd * wet;
-                }
+                pair[1] = pair[1] * dry + odd * wet;
+            }
+            if let [last] = pairs.into_remainder() {
+                *last = *last * dry + low[m0 + n - 1] * wet;
             }
         }
     }
