@@ -188,30 +188,54 @@ pub fn render_with_progress(
         let mut mono: Vec<f32> = Vec::with_capacity(musical + reverb_tail + 8 * sr as usize);
         mono.resize(musical, 0.0);
         // Identical notes share a few rendered variants, played round robin.
-        let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
-        let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
         let drums = matches!(instrument.source, Source::Drums(_));
-        for note in &track.notes {
-            let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
-            let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
-            // Drums ring for their own decay, so their written length does not matter.
-            let gate = if drums { 0 } else { end - start };
-            let count = occurrences
-                .entry((note.pitch, note.velocity, gate))
-                .or_insert(0);
-            let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
-            *count += 1;
-            let voice = match voices.entry(key) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(render_voice(
+        let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
+        let mut plays: HashMap<VoiceKey, u32> = HashMap::new();
+        let keyed: Vec<(&Note, usize, VoiceKey)> = track
+            .notes
+            .iter()
+            .map(|note| {
+                let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
+                let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
+                // Drums ring for their own decay, so their written length does not matter.
+                let gate = if drums { 0 } else { end - start };
+                let count = occurrences
+                    .entry((note.pitch, note.velocity, gate))
+                    .or_insert(0);
+                let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
+                *count += 1;
+                *plays.entry(key).or_insert(0) += 1;
+                (note, start, key)
+            })
+            .collect();
+        // Variants played more than once are kept; the others go through one buffer.
+        let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
+        let mut once = Vec::new();
+        for (note, start, key) in keyed {
+            let render = |out: &mut Vec<f32>, soundfonts: &mut soundfont::Cache| {
+                render_voice(
                     instrument,
                     note,
-                    gate,
+                    key.2,
                     sr,
                     voice_seed(track.role, key),
                     settings.processing,
-                    &mut soundfonts,
-                )?),
+                    soundfonts,
+                    out,
+                )
+            };
+            let voice = if plays[&key] == 1 {
+                render(&mut once, &mut soundfonts)?;
+                &once
+            } else {
+                match voices.entry(key) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => {
+                        let mut out = Vec::new();
+                        render(&mut out, &mut soundfonts)?;
+                        e.insert(out)
+                    }
+                }
             };
             if mono.len() < start + voice.len() {
                 mono.resize(start + voice.len(), 0.0);
@@ -349,7 +373,8 @@ fn voice_seed(role: Role, (pitch, velocity, gate, variant): VoiceKey) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Renders one note from its first sample until its release ends.
+/// Renders one note into `out`, from its first sample until its release ends.
+#[allow(clippy::too_many_arguments)]
 fn render_voice(
     instrument: &Instrument,
     note: &Note,
@@ -358,7 +383,8 @@ fn render_voice(
     seed: u64,
     processing: Processing,
     soundfonts: &mut soundfont::Cache,
-) -> Result<Vec<f32>, SynthError> {
+    out: &mut Vec<f32>,
+) -> Result<(), SynthError> {
     let amp = instrument.gain * instrument.velocity_gain(note.velocity);
     let brightness = f32::from(note.velocity) / 127.0;
     let sr = sample_rate as f32;
@@ -376,11 +402,13 @@ fn render_voice(
             let mut samples =
                 soundfonts.render_note(path, *bank, *preset, note, gate, sample_rate)?;
             samples.iter_mut().for_each(|x| *x *= instrument.gain);
-            return Ok(samples);
+            *out = samples;
+            return Ok(());
         }
     };
     let mut env = adsr.at_rate(sr, gate);
-    let mut out = vec![0.0; env.length()];
+    out.clear();
+    out.resize(env.length(), 0.0);
     unit.set_sample_rate(f64::from(sample_rate));
     unit.set_hash(seed);
     unit.allocate();
@@ -405,7 +433,7 @@ fn render_voice(
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Equal-power pan of a mono buffer into stereo, with room for `extra` more frames.
