@@ -13,28 +13,16 @@ use std::path::PathBuf;
 
 use fundsp::prelude32::*;
 
-use crate::envelope::Adsr;
-
-/// A sine oscillator with a 64-bit phase accumulator: long notes keep their
-/// phase exactly whether rendered in blocks or sample by sample.
-fn sine64_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
-    fundsp::prelude::sine_hz::<f64>(f)
-}
-
-/// A band-limited (PolyBLEP) saw with a 64-bit phase.
-fn saw64_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
-    fundsp::prelude::poly_saw_hz::<f64>(f)
-}
-
-/// A band-limited (PolyBLEP) square with a 64-bit phase.
-fn square64_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
-    fundsp::prelude::poly_square_hz::<f64>(f)
-}
+use crate::{
+    envelope::Adsr,
+    filter::{bandpass_hz, highpass_hz, lowpass_hz},
+    oscillator::{pulse_hz, saw_hz, sine_hz, square_hz},
+};
 
 /// A band-limited triangle: its first four odd harmonics.
-fn triangle64_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
-    sine64_hz(f) * 0.811 - sine64_hz(3.0 * f) * 0.0901 + sine64_hz(5.0 * f) * 0.0324
-        - sine64_hz(7.0 * f) * 0.0166
+fn triangle_hz(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
+    sine_hz(f) * 0.811 - sine_hz(3.0 * f) * 0.0901 + sine_hz(5.0 * f) * 0.0324
+        - sine_hz(7.0 * f) * 0.0166
 }
 
 /// A frequency-driven sine oscillator with a 64-bit phase accumulator.
@@ -181,46 +169,42 @@ pub fn voice_unit(voice: Voice, freq: f32, brightness: f32) -> Box<dyn AudioUnit
     let cut = |mult: f32, min: f32| (f * mult).clamp(min, 16_000.0);
     match voice {
         Voice::SoftKeys => Box::new(
-            sine64_hz(f) * 0.7
-                + sine64_hz(2.0 * f) * (0.15 + 0.15 * b)
-                + sine64_hz(3.0 * f) * (0.05 * b),
+            sine_hz(f) * 0.7 + sine_hz(2.0 * f) * (0.15 + 0.15 * b) + sine_hz(3.0 * f) * (0.05 * b),
         ),
         Voice::WarmPad => Box::new(
-            (saw64_hz(f) + saw64_hz(f * 1.004) + saw64_hz(f * 0.996)) * 0.33
+            (saw_hz(f) + saw_hz(f * 1.004) + saw_hz(f * 0.996)) * 0.33
                 >> lowpass_hz(cut(2.5 + 2.0 * b, 300.0), 0.6),
         ),
         Voice::Strings => Box::new(
-            (saw64_hz(f) + saw64_hz(f * 1.003)) * 0.5 >> lowpass_hz(cut(3.0 + 3.0 * b, 400.0), 0.5),
+            (saw_hz(f) + saw_hz(f * 1.003)) * 0.5 >> lowpass_hz(cut(3.0 + 3.0 * b, 400.0), 0.5),
         ),
         Voice::Brass => Box::new(
-            (saw64_hz(f) * 0.8 + square64_hz(f) * 0.2)
-                >> lowpass_hz(cut(2.0 + 5.0 * b, 300.0), 0.9),
+            (saw_hz(f) * 0.8 + square_hz(f) * 0.2) >> lowpass_hz(cut(2.0 + 5.0 * b, 300.0), 0.9),
         ),
         Voice::Harp => Box::new(zero() >> pluck(f, 0.4, 0.3 + 0.5 * (1.0 - b))),
         Voice::Flute => Box::new(
-            sine64_hz(f) * 0.85
-                + sine64_hz(2.0 * f) * 0.1
+            sine_hz(f) * 0.85
+                + sine_hz(2.0 * f) * 0.1
                 + (noise() >> bandpass_hz(cut(2.0, 200.0), 2.0)) * (0.03 + 0.03 * b),
         ),
         Voice::Bell => {
-            Box::new(sine64_hz(f) * 0.6 + sine64_hz(f * 2.76) * 0.25 + sine64_hz(f * 5.4) * 0.1 * b)
+            Box::new(sine_hz(f) * 0.6 + sine_hz(f * 2.76) * 0.25 + sine_hz(f * 5.4) * 0.1 * b)
         }
         Voice::Timpani => Box::new(
             (envelope(move |t: f32| f * (1.0 + 0.08 * exp(-t * 12.0))) >> sine64()) * 0.8
                 + (noise() >> lowpass_hz(cut(3.0, 200.0), 0.7)) * 0.15,
         ),
         Voice::SynthBass => Box::new(
-            (saw64_hz(f) * 0.6 + square64_hz(f) * 0.4)
-                >> lowpass_hz(cut(2.0 + 6.0 * b, 120.0), 1.4),
+            (saw_hz(f) * 0.6 + square_hz(f) * 0.4) >> lowpass_hz(cut(2.0 + 6.0 * b, 120.0), 1.4),
         ),
-        Voice::SubBass => Box::new(sine64_hz(f) * 0.9 + triangle64_hz(2.0 * f) * 0.1),
+        Voice::SubBass => Box::new(sine_hz(f) * 0.9 + triangle_hz(2.0 * f) * 0.1),
         Voice::SawLead => Box::new(
-            (saw64_hz(f) + saw64_hz(f * 1.006) * 0.7) * 0.6
+            (saw_hz(f) + saw_hz(f * 1.006) * 0.7) * 0.6
                 >> lowpass_hz(cut(5.0 + 6.0 * b, 800.0), 0.8),
         ),
-        Voice::ChipSquare => Box::new(square64_hz(f) * 0.5),
-        Voice::ChipPulse => Box::new(fundsp::prelude::poly_pulse_hz::<f64>(f, 0.25) * 0.5),
-        Voice::ChipTriangle => Box::new(triangle64_hz(f) * 0.8),
+        Voice::ChipSquare => Box::new(square_hz(f) * 0.5),
+        Voice::ChipPulse => Box::new(pulse_hz(f, 0.25) * 0.5),
+        Voice::ChipTriangle => Box::new(triangle_hz(f) * 0.8),
     }
 }
 
@@ -332,7 +316,7 @@ pub fn drum_unit(kit: DrumKit, sound: DrumSound, brightness: f32) -> (Box<dyn Au
             perc(0.16),
         ),
         DrumSound::Rim => (
-            Box::new((noise() >> bandpass_hz(1_900.0, 3.0)) * 0.6 + sine64_hz(820.0) * 0.3),
+            Box::new((noise() >> bandpass_hz(1_900.0, 3.0)) * 0.6 + sine_hz(820.0) * 0.3),
             perc(0.05),
         ),
         DrumSound::HatClosed | DrumSound::HatPedal | DrumSound::HatOpen => {
@@ -369,7 +353,7 @@ pub fn drum_unit(kit: DrumKit, sound: DrumSound, brightness: f32) -> (Box<dyn Au
             perc(if chip { 0.6 } else { 1.8 }),
         ),
         DrumSound::Ride => (
-            Box::new((noise() >> bandpass_hz(6_500.0, 1.5)) * 0.3 + sine64_hz(3_150.0) * 0.05),
+            Box::new((noise() >> bandpass_hz(6_500.0, 1.5)) * 0.3 + sine_hz(3_150.0) * 0.05),
             perc(1.1),
         ),
     }

@@ -30,10 +30,13 @@
 pub mod buffer;
 pub mod envelope;
 pub mod error;
+pub mod filter;
 pub mod instrument;
 pub mod loudness;
+pub mod oscillator;
 pub mod palette;
 pub mod render;
+pub mod reverb;
 pub mod soundfont;
 pub mod wav;
 

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, hash_map::Entry};
 
-use fundsp::prelude32::{AudioUnit, BufferRef, BufferVec, MAX_BUFFER_SIZE, reverb_stereo};
+use fundsp::prelude32::{AudioUnit, BufferRef, BufferVec, MAX_BUFFER_SIZE};
 use overture_core::{
     arrangement::Arrangement,
     note::Note,
@@ -25,11 +25,13 @@ use crate::{
     instrument::{DrumSound, Instrument, Source, drum_unit, voice_unit},
     loudness::{self, LoudnessReport},
     palette::{Palette, ReverbSettings},
+    reverb::Reverb,
     soundfont,
 };
 
-/// How voices and effects are computed. Both give the same samples (within
-/// 1e-4); `Block` is the fast path, `PerSample` the reference.
+/// How fundsp voices are computed. Both give the same samples (within 1e-4);
+/// `Block` is the fast path, `PerSample` the reference. The reverb
+/// ([`crate::reverb`]) is the same for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Processing {
     /// fundsp's block processing, 64 frames at a time.
@@ -175,32 +177,65 @@ pub fn render_with_progress(
     tracks.sort_by_key(|t| t.role);
     for track in tracks {
         let instrument = palette.instrument(track.role);
-        let mut mono: Vec<f32> = Vec::new();
+        let reverb = instrument.reverb_send > 0.0;
+        let reverb_tail = if reverb {
+            reverb_tail(&palette.reverb, sr)
+        } else {
+            0
+        };
+        // Room for the section, release tails and the reverb tail without
+        // reallocating (pages never written are never touched).
+        let mut mono: Vec<f32> = Vec::with_capacity(musical + reverb_tail + 8 * sr as usize);
+        mono.resize(musical, 0.0);
         // Identical notes share a few rendered variants, played round robin.
-        let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
-        let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
         let drums = matches!(instrument.source, Source::Drums(_));
-        for note in &track.notes {
-            let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
-            let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
-            // Drums ring for their own decay, so their written length does not matter.
-            let gate = if drums { 0 } else { end - start };
-            let count = occurrences
-                .entry((note.pitch, note.velocity, gate))
-                .or_insert(0);
-            let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
-            *count += 1;
-            let voice = match voices.entry(key) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(render_voice(
+        let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
+        let mut plays: HashMap<VoiceKey, u32> = HashMap::new();
+        let keyed: Vec<(&Note, usize, VoiceKey)> = track
+            .notes
+            .iter()
+            .map(|note| {
+                let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
+                let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
+                // Drums ring for their own decay, so their written length does not matter.
+                let gate = if drums { 0 } else { end - start };
+                let count = occurrences
+                    .entry((note.pitch, note.velocity, gate))
+                    .or_insert(0);
+                let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
+                *count += 1;
+                *plays.entry(key).or_insert(0) += 1;
+                (note, start, key)
+            })
+            .collect();
+        // Variants played more than once are kept; the others go through one buffer.
+        let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
+        let mut once = Vec::new();
+        for (note, start, key) in keyed {
+            let render = |out: &mut Vec<f32>, soundfonts: &mut soundfont::Cache| {
+                render_voice(
                     instrument,
                     note,
-                    gate,
+                    key.2,
                     sr,
                     voice_seed(track.role, key),
                     settings.processing,
-                    &mut soundfonts,
-                )?),
+                    soundfonts,
+                    out,
+                )
+            };
+            let voice = if plays[&key] == 1 {
+                render(&mut once, &mut soundfonts)?;
+                &once
+            } else {
+                match voices.entry(key) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => {
+                        let mut out = Vec::new();
+                        render(&mut out, &mut soundfonts)?;
+                        e.insert(out)
+                    }
+                }
             };
             if mono.len() < start + voice.len() {
                 mono.resize(start + voice.len(), 0.0);
@@ -211,15 +246,10 @@ pub fn render_with_progress(
             done += 1;
             progress(done, total_notes);
         }
-        let mut stereo = pan(&mono, instrument.pan, musical);
-        if instrument.reverb_send > 0.0 && !mono.is_empty() {
-            add_reverb(
-                &mut stereo,
-                &palette.reverb,
-                instrument.reverb_send,
-                sr,
-                settings.processing,
-            );
+        let sounding = !track.notes.is_empty();
+        let mut stereo = pan(mono, instrument.pan, reverb_tail);
+        if reverb && sounding {
+            add_reverb(&mut stereo, &palette.reverb, instrument.reverb_send, sr);
         }
         if looped {
             stereo.fold_into_loop(musical);
@@ -253,6 +283,8 @@ pub fn render_with_progress(
         mix
     };
     let mut mix = mix_of(&stems);
+    // The mix's loudness, when known without measuring again.
+    let mut report = None;
     if let Some(target) = settings.mix_lufs {
         // One gain and limiter curve for the mix and every stem: the stems still sum to the mix.
         if let Some(plan) =
@@ -262,6 +294,7 @@ pub fn render_with_progress(
             for s in &mut stems {
                 plan.apply(&mut s.audio);
             }
+            report = Some(plan.result);
         }
         match settings.stem_loudness {
             StemLoudness::Each(stem_target) => {
@@ -284,12 +317,11 @@ pub fn render_with_progress(
                 let near = 10f32.powf((settings.true_peak_dbtp as f32 - 3.0) / 20.0);
                 let mut limited = false;
                 for s in stems.iter_mut().filter(|s| s.audio.peak() > near) {
-                    let m = loudness::measure(&s.audio, sr, looped);
-                    if m.true_peak_dbtp > settings.true_peak_dbtp
+                    if loudness::true_peak_dbtp(&s.audio, sr, looped) > settings.true_peak_dbtp
                         && let Some(plan) = loudness::plan_normalization(
                             &s.audio,
                             sr,
-                            m.integrated_lufs,
+                            loudness::measure(&s.audio, sr, looped).integrated_lufs,
                             settings.true_peak_dbtp,
                             looped,
                         )
@@ -300,6 +332,7 @@ pub fn render_with_progress(
                 }
                 if limited {
                     mix = mix_of(&stems);
+                    report = None;
                 }
             }
         }
@@ -308,7 +341,7 @@ pub fn render_with_progress(
         s.audio.sanitize();
     }
     mix.sanitize();
-    let report = loudness::measure(&mix, sr, looped);
+    let report = report.unwrap_or_else(|| loudness::measure(&mix, sr, looped));
     Ok(Rendered {
         sample_rate: sr,
         section: arrangement.section,
@@ -340,7 +373,8 @@ fn voice_seed(role: Role, (pitch, velocity, gate, variant): VoiceKey) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Renders one note from its first sample until its release ends.
+/// Renders one note into `out`, from its first sample until its release ends.
+#[allow(clippy::too_many_arguments)]
 fn render_voice(
     instrument: &Instrument,
     note: &Note,
@@ -349,7 +383,8 @@ fn render_voice(
     seed: u64,
     processing: Processing,
     soundfonts: &mut soundfont::Cache,
-) -> Result<Vec<f32>, SynthError> {
+    out: &mut Vec<f32>,
+) -> Result<(), SynthError> {
     let amp = instrument.gain * instrument.velocity_gain(note.velocity);
     let brightness = f32::from(note.velocity) / 127.0;
     let sr = sample_rate as f32;
@@ -367,21 +402,26 @@ fn render_voice(
             let mut samples =
                 soundfonts.render_note(path, *bank, *preset, note, gate, sample_rate)?;
             samples.iter_mut().for_each(|x| *x *= instrument.gain);
-            return Ok(samples);
+            *out = samples;
+            return Ok(());
         }
     };
     let mut env = adsr.at_rate(sr, gate);
-    let mut out = vec![0.0; env.length()];
+    out.clear();
+    out.resize(env.length(), 0.0);
     unit.set_sample_rate(f64::from(sample_rate));
     unit.set_hash(seed);
     unit.allocate();
     match processing {
         Processing::Block => {
             let mut buf = BufferVec::new(1);
+            let mut levels = [0.0; MAX_BUFFER_SIZE];
             for chunk in out.chunks_mut(MAX_BUFFER_SIZE) {
                 unit.process(chunk.len(), &BufferRef::empty(), &mut buf.buffer_mut());
-                for (o, x) in chunk.iter_mut().zip(buf.channel_f32(0)) {
-                    *o = x * env.next_level() * amp;
+                let levels = &mut levels[..chunk.len()];
+                env.fill(levels);
+                for ((o, x), l) in chunk.iter_mut().zip(buf.channel_f32(0)).zip(levels) {
+                    *o = x * *l * amp;
                 }
             }
         }
@@ -393,70 +433,35 @@ fn render_voice(
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Equal-power pan of a mono buffer into stereo, at least `min_frames` long.
-fn pan(mono: &[f32], pan: f32, min_frames: usize) -> StereoBuffer {
+/// Equal-power pan of a mono buffer into stereo, with room for `extra` more frames.
+fn pan(mut mono: Vec<f32>, pan: f32, extra: usize) -> StereoBuffer {
     let angle = (pan.clamp(-1.0, 1.0) + 1.0) * std::f32::consts::FRAC_PI_4;
     let (gl, gr) = (angle.cos(), angle.sin());
-    let mut out = StereoBuffer::silence(mono.len().max(min_frames));
-    for (i, &x) in mono.iter().enumerate() {
-        out.left[i] = x * gl;
-        out.right[i] = x * gr;
-    }
-    out
+    let mut right = Vec::with_capacity(mono.len() + extra);
+    right.extend(mono.iter().map(|x| x * gr));
+    mono.iter_mut().for_each(|x| *x *= gl);
+    StereoBuffer { left: mono, right }
+}
+
+/// Frames the reverb rings on after its input ends.
+fn reverb_tail(room: &ReverbSettings, sample_rate: u32) -> usize {
+    (room.time * 1.2 * sample_rate as f32) as usize
 }
 
 /// Adds the palette's reverb, fed at `send`, and extends the buffer by the reverb tail.
-fn add_reverb(
-    stereo: &mut StereoBuffer,
-    room: &ReverbSettings,
-    send: f32,
-    sample_rate: u32,
-    processing: Processing,
-) {
-    let tail = (room.time * 1.2 * sample_rate as f32) as usize;
-    let n = stereo.len() + tail;
+fn add_reverb(stereo: &mut StereoBuffer, room: &ReverbSettings, send: f32, sample_rate: u32) {
+    let n = stereo.len() + reverb_tail(room, sample_rate);
     stereo.left.resize(n, 0.0);
     stereo.right.resize(n, 0.0);
-    let mut verb: Box<dyn AudioUnit> = Box::new(reverb_stereo(
-        room.room_size.clamp(10.0, 30.0),
-        room.time.max(0.1),
-        room.damping.clamp(0.0, 1.0),
-    ));
-    verb.set_sample_rate(f64::from(sample_rate));
-    verb.set_hash(0x000E_7E8B);
-    verb.allocate();
-    let dry = 1.0 - 0.5 * send;
-    match processing {
-        Processing::Block => {
-            let mut input = BufferVec::new(2);
-            let mut output = BufferVec::new(2);
-            let mut i = 0;
-            while i < n {
-                let m = (n - i).min(MAX_BUFFER_SIZE);
-                for k in 0..m {
-                    input.set_f32(0, k, stereo.left[i + k]);
-                    input.set_f32(1, k, stereo.right[i + k]);
-                }
-                verb.process(m, &input.buffer_ref(), &mut output.buffer_mut());
-                for k in 0..m {
-                    stereo.left[i + k] = stereo.left[i + k] * dry + output.at_f32(0, k) * send;
-                    stereo.right[i + k] = stereo.right[i + k] * dry + output.at_f32(1, k) * send;
-                }
-                i += m;
-            }
-        }
-        Processing::PerSample => {
-            let mut y = [0.0f32; 2];
-            for i in 0..n {
-                verb.tick(&[stereo.left[i], stereo.right[i]], &mut y);
-                stereo.left[i] = stereo.left[i] * dry + y[0] * send;
-                stereo.right[i] = stereo.right[i] * dry + y[1] * send;
-            }
-        }
-    }
+    Reverb::new(room, sample_rate).process(
+        &mut stereo.left,
+        &mut stereo.right,
+        1.0 - 0.5 * send,
+        send,
+    );
 }
 
 /// Cuts trailing near-silence (below −100 dBFS) after the musical end.
