@@ -92,11 +92,29 @@ pub fn train(args: TrainArgs) -> Result<()> {
     );
     let png = loss_png(&args.out);
     let record = overture_model::train::train(&opts, |p| {
+        // Without a terminal the bar is hidden: log lines to stderr instead.
+        let say = |line: String| {
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
+        };
         if let Some(m) = &p.message {
-            bar.println(m);
+            say(if m.starts_with("checkpoint") {
+                format!(
+                    "{m}: loss {:.3}, held-out {:.3}, {:.0} tokens/s, {:.1} min",
+                    p.loss,
+                    p.held_out_loss.unwrap_or(f64::NAN),
+                    p.tokens_per_second,
+                    p.elapsed.as_secs_f64() / 60.0
+                )
+            } else {
+                m.clone()
+            });
             if m.starts_with("checkpoint") {
                 if let Err(e) = plot_loss(&args.out, &png) {
-                    bar.println(format!("warning: loss curve not written: {e:#}"));
+                    say(format!("warning: loss curve not written: {e:#}"));
                 }
             }
         }

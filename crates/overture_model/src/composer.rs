@@ -35,7 +35,7 @@ use rand_core::{RngCore, SeedableRng};
 
 use crate::{
     checkpoint::{self, ModelFile},
-    corpus::Header,
+    corpus::{Calibration, Header},
     drums::{DrumRequest, compose_drums},
     error::ModelError,
     tokens::{
@@ -56,6 +56,16 @@ pub struct Sampling {
     pub in_key: bool,
     /// Logit bonus for current-chord tones on beats 1 and 3.
     pub chord_tone_bias: f32,
+    /// Valence steering: chords with a major third get `steering × v` added
+    /// to their logits and chords with a minor third the opposite, where `v`
+    /// is the valence within the mode's half of the range (valence −1..0 in
+    /// minor and 0..1 in major, each mapped to −1..1).
+    pub valence_steering: f32,
+    /// Hold bass and harmony notes to the current chord's tones.
+    pub accompaniment_on_chord: bool,
+    /// Hold each bar to at most the note count of its density level (and
+    /// intros to half of their main section's).
+    pub density_cap: bool,
 }
 
 impl Default for Sampling {
@@ -65,6 +75,9 @@ impl Default for Sampling {
             top_p: 0.95,
             in_key: true,
             chord_tone_bias: 1.5,
+            valence_steering: 1.5,
+            accompaniment_on_chord: true,
+            density_cap: true,
         }
     }
 }
@@ -282,6 +295,7 @@ impl Composer {
                     bars,
                     c + 1 == chunks,
                     self.model.config().max_len,
+                    &self.file.calibration,
                 ));
             }
         }
@@ -571,6 +585,7 @@ enum Expect {
 const MAJ: u32 = 0;
 const MIN: u32 = 1;
 const DIM: u32 = 2;
+const AUG: u32 = 3;
 const SUS4: u32 = 4;
 const DOM7: u32 = 5;
 const MAJ7: u32 = 6;
@@ -630,6 +645,8 @@ struct Sequence {
     chord: Option<(u8, u32)>,
     last_pitch: Option<(Part, u8)>,
     controls: Vec<(u32, u32)>,
+    caps: Vec<u32>,
+    valence: f32,
     scale: [bool; 12],
     minor: bool,
     section: SectionKind,
@@ -647,7 +664,24 @@ impl Sequence {
         bars: u32,
         last_chunk: bool,
         max_len: usize,
+        calibration: &Calibration,
     ) -> Self {
+        let controls = bar_controls(r, first_bar, bars);
+        let cap = |level: u32| -> u32 {
+            calibration
+                .density_edges
+                .get(level as usize)
+                .map_or(64, |&e| (e as u32).saturating_sub(1).max(1))
+        };
+        let main_level = bar_controls(&Request { section: SectionKind::Main, ..*r }, 0, 1)[0].0;
+        let caps = controls
+            .iter()
+            .map(|&(level, _)| match (r.sampling.density_cap, r.section) {
+                (false, _) => 64,
+                (true, SectionKind::Intro) => cap(level).min((cap(main_level) / 2).max(2)),
+                (true, _) => cap(level),
+            })
+            .collect();
         let key = r.key();
         let minor = !key.mode.is_major();
         let header = Header {
@@ -687,7 +721,15 @@ impl Sequence {
             max_len,
             chord: None,
             last_pitch: None,
-            controls: bar_controls(r, first_bar, bars),
+            controls,
+            caps,
+            // Valence picks the mode (its sign) and, within the mode, the
+            // chord colour: -1..0 spans the minor range, 0..1 the major one.
+            valence: if minor {
+                (2.0 * r.mood.valence + 1.0).clamp(-1.0, 1.0)
+            } else {
+                (2.0 * r.mood.valence - 1.0).clamp(-1.0, 1.0)
+            },
             scale,
             minor,
             section: r.section,
@@ -805,6 +847,14 @@ impl Sequence {
                 return false;
             }
         }
+        if self.sampling.accompaniment_on_chord && part != Part::Melody {
+            if let Some((root, q)) = self.chord {
+                let interval = (pc as u8 + 12 - root) % 12;
+                if !tokens::CHORD_QUALITIES[q as usize].intervals().contains(&interval) {
+                    return false;
+                }
+            }
+        }
         match self.last_pitch {
             None => true,
             Some((lp, lpitch)) => {
@@ -823,8 +873,10 @@ impl Sequence {
             Token::Bar
         }
         .id();
+        let bar = self.bars_started.saturating_sub(1) as usize;
         let over_budget = self.tokens.len() - self.bar_start_len + 4 >= self.budget
-            || self.tokens.len() + 8 >= self.max_len;
+            || self.tokens.len() + 8 >= self.max_len
+            || self.notes_in_bar >= self.caps[bar];
         let chord_tones: Option<[bool; 12]> = match self.chord {
             Some((root, q)) if self.pos % 8 == 0 && self.sampling.chord_tone_bias != 0.0 => {
                 let mut tones = [false; 12];
@@ -850,12 +902,18 @@ impl Sequence {
                             if chord_allowed(rule, self.minor, root, q)
                                 && !(self.expect == Expect::AfterPos && same)
                             {
-                                push(&mut self.candidates, id, 0.0);
+                                let colour = match q {
+                                    MAJ | DOM7 | MAJ7 | AUG => 1.0,
+                                    MIN | MIN7 | DIM => -1.0,
+                                    _ => 0.0,
+                                };
+                                let steer = f64::from(self.sampling.valence_steering * self.valence) * colour;
+                                push(&mut self.candidates, id, steer);
                             }
                         }
                     }
                 }
-                if self.expect == Expect::AfterPos {
+                if self.expect == Expect::AfterPos && !over_budget {
                     self.push_pitches(logits, chord_tones, temperature);
                 }
                 if self.candidates.is_empty() {

@@ -187,11 +187,30 @@ pub fn major_chord_share(arr: &Arrangement) -> f64 {
     if all > 0.0 { major / all } else { 0.5 }
 }
 
+/// Duration-weighted share of the arrangement's chord progression held by
+/// chords with a major third (major, dominant 7th, major 7th, augmented).
+pub fn major_progression_share(arr: &Arrangement) -> f64 {
+    let (mut major, mut all) = (0.0, 0.0);
+    for span in &arr.chords {
+        let d = f64::from(span.duration);
+        all += d;
+        if matches!(
+            span.chord.quality,
+            ChordQuality::Major | ChordQuality::Major6 | ChordQuality::Dominant7 | ChordQuality::Major7 | ChordQuality::Augmented
+        ) {
+            major += d;
+        }
+    }
+    if all > 0.0 { major / all } else { 0.5 }
+}
+
 /// Measured major-ness in [0, 1]: the mean of the tonic's major-third share
-/// ([`analysis::majorness`]) and [`major_chord_share`]. The training label
-/// for valence is the same measure (with annotated chords).
+/// in the notes ([`analysis::majorness`]) and the major share of the chord
+/// progression ([`major_progression_share`]) — exactly the measure the
+/// valence labels are made of in training (where the chords are POP909's
+/// annotations).
 pub fn measured_majorness(arr: &Arrangement) -> f64 {
-    0.5 * analysis::majorness(arr) + 0.5 * major_chord_share(arr)
+    0.5 * analysis::majorness(arr) + 0.5 * major_progression_share(arr)
 }
 
 /// A corpus section as an arrangement in C major or C minor.
@@ -289,6 +308,7 @@ pub fn evaluate(
     let (mut xs_a, mut xs_v, mut dens, mut vels, mut majs) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut in_key, mut chord_tone) = (Vec::new(), Vec::new());
+    let mut note_chords = Vec::new();
     let (mut hist_pc, mut hist_dur, mut hist_ioi) = (Vec::new(), Vec::new(), Vec::new());
     let (mut mains_without_empty, mut mains) = (0usize, 0usize);
     let (mut intro_sparser, mut outro_tonic, mut sets) = (0usize, 0usize, 0usize);
@@ -333,6 +353,7 @@ pub fn evaluate(
                 let d = analysis::notes_per_bar(main, &PITCHED);
                 let v = analysis::mean_velocity(main, &PITCHED);
                 let m = measured_majorness(main);
+                note_chords.push(0.5 * analysis::majorness(main) + 0.5 * major_chord_share(main));
                 xs_a.push(f64::from(mood.arousal));
                 xs_v.push(f64::from(mood.valence));
                 dens.push(d);

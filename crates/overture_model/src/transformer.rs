@@ -3,6 +3,8 @@
 //! with a key/value cache for sampling.
 
 use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
+#[cfg(test)]
+use candle_core::Var;
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder, VarMap, kv_cache::KvCache};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -165,8 +167,8 @@ impl Transformer {
         mut cache: Option<&mut Cache>,
         differentiable: bool,
     ) -> candle_core::Result<Tensor> {
-        // candle's fused layer-norm and softmax kernels have no backward pass:
-        // training uses the same maths written with differentiable ops.
+        // candle's fused layer-norm kernel has no backward pass: training
+        // uses the same maths written with differentiable ops.
         let norm = |ln: &LayerNorm, x: &Tensor| {
             if differentiable {
                 layer_norm_diff(ln, x)
@@ -174,13 +176,7 @@ impl Transformer {
                 ln.forward(x)
             }
         };
-        let softmax = |x: &Tensor| {
-            if differentiable {
-                candle_nn::ops::softmax(x, D::Minus1)
-            } else {
-                candle_nn::ops::softmax_last_dim(x)
-            }
-        };
+
         let (b, t) = ids.dims2()?;
         let device = ids.device();
         if start + t > self.config.max_len {
@@ -199,23 +195,6 @@ impl Transformer {
         let d = self.config.d_model;
         let hd = d / h;
         let scale = 1.0 / (hd as f64).sqrt();
-        let mask = if t > 1 {
-            let total = start + t;
-            let m: Vec<f32> = (0..t)
-                .flat_map(|i| {
-                    (0..total).map(move |j| {
-                        if j <= start + i {
-                            0.0
-                        } else {
-                            f32::NEG_INFINITY
-                        }
-                    })
-                })
-                .collect();
-            Some(Tensor::from_vec(m, (t, total), device)?)
-        } else {
-            None
-        };
         for (li, block) in self.blocks.iter().enumerate() {
             let y = norm(&block.ln1, &x)?;
             let qkv = block
@@ -229,11 +208,12 @@ impl Transformer {
             if let Some(cache) = cache.as_deref_mut() {
                 (k, v) = cache.layers[li].append(&k, &v)?;
             }
-            let mut att = (q.matmul(&k.t()?.contiguous()?)? * scale)?;
-            if let Some(mask) = &mask {
-                att = att.broadcast_add(mask)?;
-            }
-            let att = softmax(&att)?;
+            let att = (q.matmul(&k.t()?.contiguous()?)? * scale)?;
+            let att = if t > 1 || differentiable {
+                att.apply_op1(CausalSoftmax { start })?
+            } else {
+                candle_nn::ops::softmax_last_dim(&att)?
+            };
             let y = att
                 .matmul(&v.contiguous()?)?
                 .transpose(1, 2)?
@@ -245,6 +225,68 @@ impl Transformer {
         }
         let x = norm(&self.ln_f, &x)?;
         x.broadcast_matmul(&self.tok.embeddings().t()?)
+    }
+}
+
+/// Causal softmax over the last dimension of attention scores `(.., t, total)`
+/// for queries at positions `start..start + t`: row `i` is normalized over
+/// keys `0..=start + i` and is zero beyond. One fused pass forward, and a
+/// backward pass (candle's own fused softmax has none).
+struct CausalSoftmax {
+    start: usize,
+}
+
+impl candle_core::CustomOp1 for CausalSoftmax {
+    fn name(&self) -> &'static str {
+        "causal-softmax"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &candle_core::CpuStorage,
+        layout: &candle_core::Layout,
+    ) -> candle_core::Result<(candle_core::CpuStorage, candle_core::Shape)> {
+        let data = storage.as_slice::<f32>()?;
+        let data = match layout.contiguous_offsets() {
+            Some((a, b)) => &data[a..b],
+            None => candle_core::bail!("causal-softmax needs a contiguous input"),
+        };
+        let dims = layout.shape().dims();
+        let total = dims[dims.len() - 1];
+        let t = dims[dims.len() - 2];
+        let mut out = vec![0f32; data.len()];
+        for (r, (row, dst)) in data
+            .chunks_exact(total)
+            .zip(out.chunks_exact_mut(total))
+            .enumerate()
+        {
+            let visible = (self.start + r % t + 1).min(total);
+            let max = row[..visible].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0;
+            for (d, &x) in dst[..visible].iter_mut().zip(&row[..visible]) {
+                *d = (x - max).exp();
+                sum += *d;
+            }
+            let inv = 1.0 / sum;
+            for d in &mut dst[..visible] {
+                *d *= inv;
+            }
+        }
+        Ok((
+            candle_core::CpuStorage::F32(out),
+            layout.shape().clone(),
+        ))
+    }
+
+    fn bwd(
+        &self,
+        _arg: &Tensor,
+        res: &Tensor,
+        grad_res: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
+        // dL/dx = y ⊙ (g − Σ g ⊙ y); masked entries have y = 0.
+        let dot = (grad_res * res)?.sum_keepdim(D::Minus1)?;
+        Ok(Some((res * grad_res.broadcast_sub(&dot)?)?))
     }
 }
 
@@ -398,6 +440,37 @@ mod tests {
             assert!(close(&step, &full[k]), "position {k} differs");
         }
         assert_eq!(cache.len(), seq.len());
+    }
+
+    #[test]
+    fn causal_softmax_matches_composed_ops_forward_and_backward() {
+        let dev = Device::Cpu;
+        let x = Var::from_tensor(
+            &Tensor::new(
+                &[[[0.3f32, -1.0, 2.0, 0.5], [1.0, 0.2, -0.7, 0.1], [0.0, 0.4, 0.9, -2.0]]],
+                &dev,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let w = Tensor::new(&[[[1.0f32, 2.0, 3.0, 4.0], [-1.0, 0.5, 2.0, 1.0], [0.3, 0.3, -1.0, 2.0]]], &dev)
+            .unwrap();
+        // Queries at positions 1, 2, 3 of 4 keys.
+        let mask = Tensor::new(
+            &[[0f32, 0.0, f32::NEG_INFINITY, f32::NEG_INFINITY], [0.0, 0.0, 0.0, f32::NEG_INFINITY], [0.0, 0.0, 0.0, 0.0]],
+            &dev,
+        )
+        .unwrap();
+        let fused = x.apply_op1(CausalSoftmax { start: 1 }).unwrap();
+        let reference = candle_nn::ops::softmax(&x.broadcast_add(&mask).unwrap(), D::Minus1).unwrap();
+        let a = fused.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let b = reference.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-6), "{a:?} vs {b:?}");
+        let ga = (fused * &w).unwrap().sum_all().unwrap().backward().unwrap();
+        let gb = (reference * &w).unwrap().sum_all().unwrap().backward().unwrap();
+        let ga = ga.get(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let gb = gb.get(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(ga.iter().zip(&gb).all(|(p, q)| (p - q).abs() < 1e-5), "{ga:?} vs {gb:?}");
     }
 
     #[test]

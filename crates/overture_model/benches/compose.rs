@@ -1,0 +1,42 @@
+//! Composing speed with the shipped model: one full mood set (2-bar intro,
+//! 8-bar main, 2-bar outro, every role) and a single 8-bar main section.
+//! Run with `RAYON_NUM_THREADS=1` to measure one core.
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use overture_core::{mood::Mood, section::SectionKind};
+use overture_model::{Composer, Request};
+
+fn compose(c: &mut Criterion) {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/pop909-small");
+    let composer = match Composer::load(&model) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("skipping compose benchmarks: {e}");
+            return;
+        }
+    };
+    let request = Request::new(Mood::new(0.3, 0.4).expect("in range"), SectionKind::Main);
+    let mut group = c.benchmark_group("compose");
+    group.sample_size(20);
+    let mut seed = 0;
+    group.bench_function("mood_set_2_8_2_bars", |b| {
+        b.iter(|| {
+            seed += 1;
+            composer
+                .compose_set(&Request { seed, ..request }, 2, 2, 1)
+                .expect("compose")
+        })
+    });
+    group.bench_function("main_8_bars", |b| {
+        b.iter(|| {
+            seed += 1;
+            composer.compose(&Request { seed, ..request }).expect("compose")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, compose);
+criterion_main!(benches);
