@@ -215,8 +215,8 @@ impl Conductor {
                 });
             }
             Command::Ramp { id, ramp } => {
-                let shared = self.shared.clone();
-                let Some(slot) = self.slot_mut(id) else {
+                let shared = &self.shared;
+                let Some(slot) = self.slots.iter_mut().flatten().find(|s| s.id == id) else {
                     Self::count(&shared.unknown_clip);
                     return;
                 };
