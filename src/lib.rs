@@ -1,8 +1,9 @@
 //! Overture: adaptive, generative soundtracks for games.
 //!
-//! This facade re-exports Overture's crates and a [`prelude`]. Today it holds
-//! the music vocabulary ([`core`]) and the synthesizer ([`synth`]); the
-//! composer, the conductor and the Bevy plugin join it as they land.
+//! This facade re-exports Overture's crates and a [`prelude`]: the music
+//! vocabulary ([`core`]), the composer ([`model`]), the synthesizer
+//! ([`synth`]) and sample-exact playback ([`engine`]); the Bevy plugin joins
+//! it when it lands.
 //!
 //! ```
 //! use overture::prelude::*;
@@ -19,11 +20,14 @@
 #![warn(missing_docs)]
 
 pub use overture_core as core;
+pub use overture_engine as engine;
+pub use overture_model as model;
 pub use overture_synth as synth;
 
 /// The types most users need, from every Overture crate.
 pub mod prelude {
     pub use overture_core::prelude::*;
+    pub use overture_model::{Composer, ModelError, MoodSet, Request, Sampling};
     pub use overture_synth::{
         Palette, RenderSettings, Rendered, StereoBuffer, SynthError, render,
         render::{Processing, StemLoudness},

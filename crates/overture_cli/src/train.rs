@@ -63,7 +63,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         ..ModelConfig::small()
     };
     anyhow::ensure!(
-        args.heads > 0 && args.d_model % args.heads == 0,
+        args.heads > 0 && args.d_model.is_multiple_of(args.heads),
         "--d-model {} must be a multiple of --heads {}",
         args.d_model,
         args.heads
@@ -112,10 +112,10 @@ pub fn train(args: TrainArgs) -> Result<()> {
             } else {
                 m.clone()
             });
-            if m.starts_with("checkpoint") {
-                if let Err(e) = plot_loss(&args.out, &png) {
-                    say(format!("warning: loss curve not written: {e:#}"));
-                }
+            if m.starts_with("checkpoint")
+                && let Err(e) = plot_loss(&args.out, &png)
+            {
+                say(format!("warning: loss curve not written: {e:#}"));
             }
         }
         if p.total_steps > 0 {

@@ -31,10 +31,16 @@ fn model() -> String {
 }
 
 fn compose(out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["compose", "--model", &model()[..], "--out", out.to_str().unwrap()]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
+    let mut args = vec![
+        "compose",
+        "--model",
+        &model()[..],
+        "--out",
+        out.to_str().unwrap(),
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
     args.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     overture(&refs)
@@ -44,12 +50,34 @@ fn compose(out: &Path, extra: &[&str]) -> Output {
 fn compose_renders_a_section_with_provenance_and_the_same_seed_repeats_it() {
     let a = temp_dir("a");
     let args = [
-        "--valence", "0.6", "--arousal", "-0.2", "--section", "main", "--bars", "4", "--palette",
-        "chiptune", "--seed", "3", "--tempo", "120", "--key", "E:min",
+        "--valence",
+        "0.6",
+        "--arousal",
+        "-0.2",
+        "--section",
+        "main",
+        "--bars",
+        "4",
+        "--palette",
+        "chiptune",
+        "--seed",
+        "3",
+        "--tempo",
+        "120",
+        "--key",
+        "E:min",
     ];
     let o = compose(&a, &args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["mix.wav", "melody.wav", "bass.wav", "harmony.wav", "drums.wav", "score.mid", "pianoroll.png"] {
+    for f in [
+        "mix.wav",
+        "melody.wav",
+        "bass.wav",
+        "harmony.wav",
+        "drums.wav",
+        "score.mid",
+        "pianoroll.png",
+    ] {
         assert!(a.join(f).exists(), "{f} missing");
     }
     let song = read_midi(a.join("score.mid")).unwrap();
@@ -64,19 +92,40 @@ fn compose_renders_a_section_with_provenance_and_the_same_seed_repeats_it() {
         .find(|(k, _)| k == "ICMT")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    assert!(comment.contains("model=pop909-small") && comment.contains("seed=3"), "{comment}");
+    assert!(
+        comment.contains("model=pop909-small") && comment.contains("seed=3"),
+        "{comment}"
+    );
 
     let b = temp_dir("b");
     let o = compose(&b, &args);
     assert!(o.status.success());
-    assert_eq!(std::fs::read(a.join("score.mid")).unwrap(), std::fs::read(b.join("score.mid")).unwrap());
-    assert_eq!(std::fs::read(a.join("mix.wav")).unwrap(), std::fs::read(b.join("mix.wav")).unwrap());
+    assert_eq!(
+        std::fs::read(a.join("score.mid")).unwrap(),
+        std::fs::read(b.join("score.mid")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(a.join("mix.wav")).unwrap(),
+        std::fs::read(b.join("mix.wav")).unwrap()
+    );
 }
 
 #[test]
 fn compose_set_writes_intro_mains_and_outro() {
     let out = temp_dir("set");
-    let o = compose(&out, &["--section", "set", "--variants", "2", "--palette", "ambient", "--valence", "-0.5"]);
+    let o = compose(
+        &out,
+        &[
+            "--section",
+            "set",
+            "--variants",
+            "2",
+            "--palette",
+            "ambient",
+            "--valence",
+            "-0.5",
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for d in ["intro", "main-1", "main-2", "outro"] {
         assert!(out.join(d).join("mix.wav").exists(), "{d}/mix.wav missing");
@@ -99,14 +148,32 @@ fn bad_requests_and_paths_give_one_clear_error_line() {
     let out = temp_dir("bad");
     one_line_error(&compose(&out, &["--valence", "3"]), &["valence", "3"]);
     one_line_error(&compose(&out, &["--bars", "0"]), &["bars", "0"]);
-    one_line_error(&compose(&out, &["--palette", "kazoo"]), &["--palette", "kazoo"]);
-    one_line_error(&compose(&out, &["--section", "bridge"]), &["--section", "bridge"]);
     one_line_error(
-        &overture(&["compose", "--model", "/nonexistent/m", "--out", out.to_str().unwrap()]),
+        &compose(&out, &["--palette", "kazoo"]),
+        &["--palette", "kazoo"],
+    );
+    one_line_error(
+        &compose(&out, &["--section", "bridge"]),
+        &["--section", "bridge"],
+    );
+    one_line_error(
+        &overture(&[
+            "compose",
+            "--model",
+            "/nonexistent/m",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
         &["--model", "/nonexistent/m.safetensors"],
     );
     one_line_error(
-        &overture(&["train", "--corpus", "/nonexistent/corpus", "--out", out.join("m").to_str().unwrap()]),
+        &overture(&[
+            "train",
+            "--corpus",
+            "/nonexistent/corpus",
+            "--out",
+            out.join("m").to_str().unwrap(),
+        ]),
         &["/nonexistent/corpus"],
     );
 }

@@ -6,7 +6,6 @@
 use std::{
     alloc::{GlobalAlloc, Layout, System},
     cell::Cell,
-    sync::atomic::{AtomicUsize, Ordering},
 };
 
 use kira::{Frame, info::MockInfoBuilder, sound::Sound};
@@ -17,15 +16,16 @@ use overture_engine::{
 
 struct CountingAllocator;
 
-static EVENTS: AtomicUsize = AtomicUsize::new(0);
-
+// Both the switch and the count are per thread: tests run in parallel, and
+// another test's allocations must not show up in this one's count.
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static EVENTS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note_event() {
     if COUNTING.with(Cell::get) {
-        EVENTS.fetch_add(1, Ordering::Relaxed);
+        EVENTS.with(|e| e.set(e.get() + 1));
     }
 }
 
@@ -54,11 +54,11 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Allocations and frees on this thread while `f` runs.
 fn heap_events(f: impl FnOnce()) -> usize {
-    let before = EVENTS.load(Ordering::Relaxed);
+    let before = EVENTS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
     f();
     COUNTING.with(|c| c.set(false));
-    EVENTS.load(Ordering::Relaxed) - before
+    EVENTS.with(Cell::get) - before
 }
 
 #[test]

@@ -32,7 +32,9 @@ fn compose(c: &mut Criterion) {
     group.bench_function("main_8_bars", |b| {
         b.iter(|| {
             seed += 1;
-            composer.compose(&Request { seed, ..request }).expect("compose")
+            composer
+                .compose(&Request { seed, ..request })
+                .expect("compose")
         })
     });
     group.finish();

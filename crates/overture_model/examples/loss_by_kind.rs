@@ -64,5 +64,3 @@ fn main() {
         );
     }
 }
-#[allow(dead_code)]
-fn unused() {}

@@ -217,7 +217,7 @@ pub fn read_model_file(path: &Path) -> Result<ModelFile, ModelError> {
     let c = &file.config;
     if c.d_model == 0
         || c.n_heads == 0
-        || c.d_model % c.n_heads != 0
+        || !c.d_model.is_multiple_of(c.n_heads)
         || c.n_layers == 0
         || c.max_len < 16
     {

@@ -63,6 +63,9 @@ pub struct Sampling {
     pub valence_steering: f32,
     /// Hold bass and harmony notes to the current chord's tones.
     pub accompaniment_on_chord: bool,
+    /// Logit bonus for melody notes in a bar that has none yet; main sections
+    /// also never leave two bars in a row without a melody note.
+    pub melody_presence: f32,
     /// Hold each bar to at most the note count of its density level (and
     /// intros to half of their main section's).
     pub density_cap: bool,
@@ -77,6 +80,7 @@ impl Default for Sampling {
             chord_tone_bias: 1.5,
             valence_steering: 1.5,
             accompaniment_on_chord: true,
+            melody_presence: 1.0,
             density_cap: true,
         }
     }
@@ -647,6 +651,8 @@ struct Sequence {
     controls: Vec<(u32, u32)>,
     caps: Vec<u32>,
     valence: f32,
+    melody_in_bar: bool,
+    melody_in_previous_bar: bool,
     scale: [bool; 12],
     minor: bool,
     section: SectionKind,
@@ -673,7 +679,15 @@ impl Sequence {
                 .get(level as usize)
                 .map_or(64, |&e| (e as u32).saturating_sub(1).max(1))
         };
-        let main_level = bar_controls(&Request { section: SectionKind::Main, ..*r }, 0, 1)[0].0;
+        let main_level = bar_controls(
+            &Request {
+                section: SectionKind::Main,
+                ..*r
+            },
+            0,
+            1,
+        )[0]
+        .0;
         let caps = controls
             .iter()
             .map(|&(level, _)| match (r.sampling.density_cap, r.section) {
@@ -723,6 +737,8 @@ impl Sequence {
             last_pitch: None,
             controls,
             caps,
+            melody_in_bar: false,
+            melody_in_previous_bar: true,
             // Valence picks the mode (its sign) and, within the mode, the
             // chord colour: -1..0 spans the minor range, 0..1 the major one.
             valence: if minor {
@@ -778,6 +794,10 @@ impl Sequence {
         self.tokens.push(id);
         match Token::from_id(id) {
             Some(Token::Bar) => {
+                if self.bars_started > 0 {
+                    self.melody_in_previous_bar = self.melody_in_bar;
+                }
+                self.melody_in_bar = false;
                 self.bars_started += 1;
                 self.pos = 0;
                 self.notes_in_bar = 0;
@@ -803,6 +823,7 @@ impl Sequence {
                 self.expect = Expect::Body;
             }
             Some(Token::Pitch(part, p)) => {
+                self.melody_in_bar |= part == Part::Melody;
                 self.last_pitch = Some((part, p));
                 self.notes_in_bar += 1;
                 self.expect = Expect::Duration;
@@ -847,12 +868,16 @@ impl Sequence {
                 return false;
             }
         }
-        if self.sampling.accompaniment_on_chord && part != Part::Melody {
-            if let Some((root, q)) = self.chord {
-                let interval = (pc as u8 + 12 - root) % 12;
-                if !tokens::CHORD_QUALITIES[q as usize].intervals().contains(&interval) {
-                    return false;
-                }
+        if self.sampling.accompaniment_on_chord
+            && part != Part::Melody
+            && let Some((root, q)) = self.chord
+        {
+            let interval = (pc as u8 + 12 - root) % 12;
+            if !tokens::CHORD_QUALITIES[q as usize]
+                .intervals()
+                .contains(&interval)
+            {
+                return false;
             }
         }
         match self.last_pitch {
@@ -878,7 +903,9 @@ impl Sequence {
             || self.tokens.len() + 8 >= self.max_len
             || self.notes_in_bar >= self.caps[bar];
         let chord_tones: Option<[bool; 12]> = match self.chord {
-            Some((root, q)) if self.pos % 8 == 0 && self.sampling.chord_tone_bias != 0.0 => {
+            Some((root, q))
+                if self.pos.is_multiple_of(8) && self.sampling.chord_tone_bias != 0.0 =>
+            {
                 let mut tones = [false; 12];
                 for i in tokens::CHORD_QUALITIES[q as usize].intervals() {
                     tones[usize::from((root + i) % 12)] = true;
@@ -893,8 +920,8 @@ impl Sequence {
         };
         match self.expect {
             Expect::BarChord | Expect::AfterPos => {
-                let change_ok =
-                    self.expect == Expect::BarChord || (self.pos % 4 == 0 && !self.final_cadence());
+                let change_ok = self.expect == Expect::BarChord
+                    || (self.pos.is_multiple_of(4) && !self.final_cadence());
                 if change_ok && !(self.expect == Expect::AfterPos && over_budget) {
                     for id in tokens::ranges::CHORD_IDS {
                         if let Some(Token::Chord(root, q)) = Token::from_id(id) {
@@ -907,7 +934,9 @@ impl Sequence {
                                     MIN | MIN7 | DIM => -1.0,
                                     _ => 0.0,
                                 };
-                                let steer = f64::from(self.sampling.valence_steering * self.valence) * colour;
+                                let steer =
+                                    f64::from(self.sampling.valence_steering * self.valence)
+                                        * colour;
                                 push(&mut self.candidates, id, steer);
                             }
                         }
@@ -935,7 +964,12 @@ impl Sequence {
                         push(&mut self.candidates, Token::Position(p).id(), 0.0);
                     }
                 }
-                if self.notes_in_bar > 0 {
+                let melody_owed = self.section == SectionKind::Main
+                    && self.sampling.melody_presence > 0.0
+                    && !self.melody_in_bar
+                    && !self.melody_in_previous_bar
+                    && !self.candidates.is_empty();
+                if self.notes_in_bar > 0 && !melody_owed {
                     push(&mut self.candidates, end, 0.0);
                 } else if self.candidates.is_empty() {
                     self.push_pitches(logits, None, temperature);
@@ -967,10 +1001,13 @@ impl Sequence {
             if !self.pitch_ok(part, pitch) {
                 continue;
             }
-            let bonus = match chord_tones {
+            let mut bonus = match chord_tones {
                 Some(t) if t[usize::from(pitch % 12)] => bias,
                 _ => 0.0,
             };
+            if part == Part::Melody && !self.melody_in_bar {
+                bonus += f64::from(self.sampling.melody_presence);
+            }
             self.candidates
                 .push((id, (f64::from(logits[id as usize]) + bonus) / temperature));
         }
@@ -1034,4 +1071,111 @@ pub fn is_well_formed(tokens: &[TokenId]) -> bool {
         }
     }
     !after_pitch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        checkpoint::ModelFile,
+        train::TrainRecord,
+        transformer::{ModelConfig, init_weights},
+    };
+
+    /// An untrained network: its logits are arbitrary, so only the grammar
+    /// keeps the output valid.
+    fn untrained() -> Composer {
+        let config = ModelConfig::tiny();
+        let (varmap, model) = build(config, &Device::Cpu).unwrap();
+        init_weights(&varmap, &config, 3).unwrap();
+        let calibration = Calibration {
+            density_edges: vec![9.0, 12.0, 14.0, 17.0, 19.0, 22.0, 25.0],
+            valence_edges: vec![0.2, 0.4, 0.6, 0.8],
+            arousal_edges: vec![-1.0, -0.3, 0.3, 1.0],
+            arousal_norm: [(17.0, 6.0), (83.0, 11.0), (84.0, 22.0)],
+        };
+        let record = TrainRecord {
+            steps: 0,
+            held_out_loss: f64::NAN,
+            tokens: 0,
+            seconds: 0.0,
+            corpus: String::new(),
+            options: String::new(),
+        };
+        Composer::from_parts(
+            model,
+            varmap,
+            ModelFile::new("untrained".into(), config, calibration, record),
+        )
+    }
+
+    #[test]
+    fn every_sampled_sequence_is_well_formed_even_from_an_untrained_network() {
+        let composer = untrained();
+        for (i, section) in SectionKind::ALL.into_iter().enumerate() {
+            for temperature in [0.5, 1.0, 3.0] {
+                let r = Request {
+                    seed: i as u64 * 10 + temperature as u64,
+                    sampling: Sampling {
+                        temperature,
+                        top_p: 1.0,
+                        ..Sampling::default()
+                    },
+                    ..Request::new(Mood::new(0.2, -0.3).unwrap(), section)
+                };
+                let mut seqs = vec![Sequence::new(
+                    0,
+                    &r,
+                    0,
+                    r.bars,
+                    true,
+                    768,
+                    &composer.file.calibration,
+                )];
+                composer.run(&mut seqs).unwrap();
+                let s = &seqs[0];
+                assert!(s.done, "{section} did not finish");
+                assert!(
+                    is_well_formed(&s.tokens[s.header_len..]),
+                    "{section}: {:?}",
+                    &s.tokens
+                );
+                let bars = s.tokens.iter().filter(|&&t| t == Token::Bar.id()).count();
+                assert_eq!(bars as u32, r.bars, "{section}");
+                assert_eq!(s.tokens.last(), Some(&Token::Eos.id()));
+            }
+        }
+    }
+
+    #[test]
+    fn grammar_check_rejects_broken_sequences() {
+        let pitch = Token::Pitch(Part::Melody, 60).id();
+        let dur = Token::Duration(2).id();
+        let pos = |p| Token::Position(p).id();
+        assert!(is_well_formed(&[
+            Token::Bar.id(),
+            pos(0),
+            pitch,
+            dur,
+            pos(4),
+            pitch,
+            dur
+        ]));
+        assert!(
+            !is_well_formed(&[Token::Bar.id(), pos(0), pitch]),
+            "pitch without duration"
+        );
+        assert!(
+            !is_well_formed(&[Token::Bar.id(), pos(4), pitch, dur, pos(2), pitch, dur]),
+            "position going back"
+        );
+        assert!(
+            !is_well_formed(&[Token::Bar.id(), pitch, dur]),
+            "pitch before any position"
+        );
+        assert!(
+            !is_well_formed(&[Token::Bar.id(), pos(0), dur]),
+            "duration without pitch"
+        );
+    }
 }

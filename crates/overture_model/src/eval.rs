@@ -196,7 +196,11 @@ pub fn major_progression_share(arr: &Arrangement) -> f64 {
         all += d;
         if matches!(
             span.chord.quality,
-            ChordQuality::Major | ChordQuality::Major6 | ChordQuality::Dominant7 | ChordQuality::Major7 | ChordQuality::Augmented
+            ChordQuality::Major
+                | ChordQuality::Major6
+                | ChordQuality::Dominant7
+                | ChordQuality::Major7
+                | ChordQuality::Augmented
         ) {
             major += d;
         }
@@ -498,6 +502,11 @@ pub fn evaluate(
         ),
     ];
     let notes = vec![
+        (
+            "Spearman(valence, major-ness with chords estimated from the notes per half bar)"
+                .to_string(),
+            analysis::spearman(&xs_v, &note_chords),
+        ),
         (
             "tokens per second (batched grid sampling)".to_string(),
             tokens_sampled as f64 / sampling_seconds.max(1e-9),

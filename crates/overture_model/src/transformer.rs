@@ -2,9 +2,9 @@
 //! blocks, learned positions, GELU MLP, output tied to the token embedding)
 //! with a key/value cache for sampling.
 
-use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
 #[cfg(test)]
 use candle_core::Var;
+use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder, VarMap, kv_cache::KvCache};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -261,7 +261,10 @@ impl candle_core::CustomOp1 for CausalSoftmax {
             .enumerate()
         {
             let visible = (self.start + r % t + 1).min(total);
-            let max = row[..visible].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let max = row[..visible]
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max);
             let mut sum = 0.0;
             for (d, &x) in dst[..visible].iter_mut().zip(&row[..visible]) {
                 *d = (x - max).exp();
@@ -272,10 +275,7 @@ impl candle_core::CustomOp1 for CausalSoftmax {
                 *d *= inv;
             }
         }
-        Ok((
-            candle_core::CpuStorage::F32(out),
-            layout.shape().clone(),
-        ))
+        Ok((candle_core::CpuStorage::F32(out), layout.shape().clone()))
     }
 
     fn bwd(
@@ -447,30 +447,69 @@ mod tests {
         let dev = Device::Cpu;
         let x = Var::from_tensor(
             &Tensor::new(
-                &[[[0.3f32, -1.0, 2.0, 0.5], [1.0, 0.2, -0.7, 0.1], [0.0, 0.4, 0.9, -2.0]]],
+                &[[
+                    [0.3f32, -1.0, 2.0, 0.5],
+                    [1.0, 0.2, -0.7, 0.1],
+                    [0.0, 0.4, 0.9, -2.0],
+                ]],
                 &dev,
             )
             .unwrap(),
         )
         .unwrap();
-        let w = Tensor::new(&[[[1.0f32, 2.0, 3.0, 4.0], [-1.0, 0.5, 2.0, 1.0], [0.3, 0.3, -1.0, 2.0]]], &dev)
-            .unwrap();
+        let w = Tensor::new(
+            &[[
+                [1.0f32, 2.0, 3.0, 4.0],
+                [-1.0, 0.5, 2.0, 1.0],
+                [0.3, 0.3, -1.0, 2.0],
+            ]],
+            &dev,
+        )
+        .unwrap();
         // Queries at positions 1, 2, 3 of 4 keys.
         let mask = Tensor::new(
-            &[[0f32, 0.0, f32::NEG_INFINITY, f32::NEG_INFINITY], [0.0, 0.0, 0.0, f32::NEG_INFINITY], [0.0, 0.0, 0.0, 0.0]],
+            &[
+                [0f32, 0.0, f32::NEG_INFINITY, f32::NEG_INFINITY],
+                [0.0, 0.0, 0.0, f32::NEG_INFINITY],
+                [0.0, 0.0, 0.0, 0.0],
+            ],
             &dev,
         )
         .unwrap();
         let fused = x.apply_op1(CausalSoftmax { start: 1 }).unwrap();
-        let reference = candle_nn::ops::softmax(&x.broadcast_add(&mask).unwrap(), D::Minus1).unwrap();
+        let reference =
+            candle_nn::ops::softmax(&x.broadcast_add(&mask).unwrap(), D::Minus1).unwrap();
         let a = fused.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let b = reference.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert!(a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-6), "{a:?} vs {b:?}");
+        assert!(
+            a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-6),
+            "{a:?} vs {b:?}"
+        );
         let ga = (fused * &w).unwrap().sum_all().unwrap().backward().unwrap();
-        let gb = (reference * &w).unwrap().sum_all().unwrap().backward().unwrap();
-        let ga = ga.get(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        let gb = gb.get(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert!(ga.iter().zip(&gb).all(|(p, q)| (p - q).abs() < 1e-5), "{ga:?} vs {gb:?}");
+        let gb = (reference * &w)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let ga = ga
+            .get(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let gb = gb
+            .get(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert!(
+            ga.iter().zip(&gb).all(|(p, q)| (p - q).abs() < 1e-5),
+            "{ga:?} vs {gb:?}"
+        );
     }
 
     #[test]
