@@ -38,7 +38,7 @@ use std::{
 
 use overture_core::{
     chord::{Chord, ChordQuality},
-    key::{Key, PitchClass},
+    key::Key,
     midi::read_midi,
     section::SectionKind,
 };
@@ -755,6 +755,3 @@ pub fn describe(songs: &[GridSong], skips: &SkipCounts) -> String {
         skips.empty
     )
 }
-
-/// Pitch class of the tonic in the key-normalized frame.
-pub const TONIC: PitchClass = PitchClass::C;
