@@ -47,24 +47,6 @@ pub struct Reverb {
     halfband: [f32; HALFBAND],
 }
 
-/// `Some(r)` when `right` is `r × left` at every frame (to within float
-/// rounding): the channels of a mono source placed by a pan law.
-fn panned_ratio(left: &[f32], right: &[f32]) -> Option<f32> {
-    let (i, &l) = left
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
-    if l == 0.0 {
-        return None;
-    }
-    let r = right[i] / l;
-    let tolerance = 1e-6 * l.abs().max(right[i].abs());
-    left.iter()
-        .zip(right)
-        .all(|(&a, &b)| (b - r * a).abs() <= tolerance)
-        .then_some(r)
-}
-
 impl Reverb {
     /// A silent reverb for `room` at `sample_rate`.
     pub fn new(room: &ReverbSettings, sample_rate: u32) -> Self {
@@ -93,19 +75,7 @@ impl Reverb {
         let mut low_right = vec![0.0; half + 2 * pad];
         let mut scratch = vec![0.0; half + 2 * pad];
         self.decimate(left, &mut low_left[pad..pad + half], &mut scratch);
-        // A panned mono stem has right = r × left throughout: its decimation
-        // is r times the left one (the filter is linear), at half the cost.
-        match panned_ratio(left, right) {
-            Some(r) => {
-                for (o, &l) in low_right[pad..pad + half]
-                    .iter_mut()
-                    .zip(&low_left[pad..pad + half])
-                {
-                    *o = r * l;
-                }
-            }
-            None => self.decimate(right, &mut low_right[pad..pad + half], &mut scratch),
-        }
+        self.decimate(right, &mut low_right[pad..pad + half], &mut scratch);
         self.network.process(
             &mut low_left[pad..pad + half],
             &mut low_right[pad..pad + half],
