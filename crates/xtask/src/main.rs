@@ -138,8 +138,31 @@ fn demo() -> Result<(), String> {
         "--out",
         "target/demo",
     ]))?;
+    // A mood set composed by the shipped model: intro, two mains, outro.
+    run(cargo().args([
+        "run",
+        "--quiet",
+        "--package",
+        "overture_cli",
+        "--",
+        "compose",
+        "--section",
+        "set",
+        "--variants",
+        "2",
+        "--valence",
+        "-0.4",
+        "--arousal",
+        "0.5",
+        "--palette",
+        "battle",
+        "--seed",
+        "1",
+        "--out",
+        "target/demo/composed",
+    ]))?;
     println!(
-        "\nThe demo's stems, mix, MIDI and piano roll are in {}",
+        "\nThe demo's stems, mix, MIDI and piano roll are in {} (the theme) and its composed/ folder (a mood set by the composer)",
         root()
             .join("target/demo")
             .canonicalize()
