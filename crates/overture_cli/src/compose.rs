@@ -1,12 +1,13 @@
 //! `overture compose` and `overture eval`: the composer from the command line.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use overture_core::{arrangement::Arrangement, key::Key, mood::Mood, section::SectionKind};
 use overture_model::{
     Composer, Request, Sampling,
+    checkpoint::with_suffix,
     eval::{EvalOptions, evaluate},
 };
 use overture_synth::{Palette, RenderSettings};
@@ -206,12 +207,10 @@ pub fn eval(args: EvalArgs) -> Result<()> {
     let stem = args.out.clone().unwrap_or_else(|| {
         let (weights, _) =
             overture_model::checkpoint::resolve(&model).unwrap_or((model.clone(), model.clone()));
-        let mut s = weights.with_extension("").into_os_string();
-        s.push(".eval");
-        PathBuf::from(s)
+        with_suffix(&weights.with_extension(""), ".eval")
     });
-    let json = with_ext(&stem, ".json");
-    let md = with_ext(&stem, ".md");
+    let json = with_suffix(&stem, ".json");
+    let md = with_suffix(&stem, ".md");
     std::fs::write(&json, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("{}: cannot write", json.display()))?;
     std::fs::write(&md, report.to_markdown())
@@ -222,10 +221,4 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         eprintln!("warning: some checks did not meet their goals");
     }
     Ok(())
-}
-
-fn with_ext(stem: &Path, ext: &str) -> PathBuf {
-    let mut s = stem.as_os_str().to_owned();
-    s.push(ext);
-    PathBuf::from(s)
 }

@@ -151,9 +151,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
 }
 
 fn loss_png(out: &std::path::Path) -> PathBuf {
-    let mut s = out.as_os_str().to_owned();
-    s.push(".loss.png");
-    PathBuf::from(s)
+    overture_model::checkpoint::with_suffix(out, ".loss.png")
 }
 
 /// Draws training loss (smoothed) and held-out loss against steps.

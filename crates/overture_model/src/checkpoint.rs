@@ -134,6 +134,14 @@ pub fn load_weights(varmap: &VarMap, path: &Path) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// `stem` with `suffix` appended (`models/x` + `.json` → `models/x.json`),
+/// keeping any dots already in the name.
+pub fn with_suffix(stem: &Path, suffix: &str) -> PathBuf {
+    let mut s = stem.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 /// Resolves a model argument to its weights and JSON paths: `models/NAME`,
 /// `models/NAME.safetensors`, `models/NAME.json`, or a folder holding exactly
 /// one model.
@@ -178,12 +186,10 @@ pub fn resolve(path: &Path) -> Result<(PathBuf, PathBuf), ModelError> {
             _ => path.to_path_buf(),
         }
     };
-    let with = |ext: &str| {
-        let mut s = stem.as_os_str().to_owned();
-        s.push(ext);
-        PathBuf::from(s)
-    };
-    Ok((with(".safetensors"), with(".json")))
+    Ok((
+        with_suffix(&stem, ".safetensors"),
+        with_suffix(&stem, ".json"),
+    ))
 }
 
 /// Reads and checks a model's JSON file.

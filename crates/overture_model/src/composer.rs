@@ -22,7 +22,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use overture_core::{
     arrangement::{Arrangement, Provenance},
-    chord::ChordSpan,
+    chord::{Chord, ChordSpan},
     key::{Key, Mode, PitchClass},
     mood::Mood,
     note::Note,
@@ -390,7 +390,7 @@ impl Composer {
         let shift = if k > 6 { k - 12 } else { k };
         let bar_ticks = meter.ticks_per_bar();
         let end = r.bars * bar_ticks;
-        let mut chords: Vec<(u32, overture_core::chord::Chord)> = Vec::new();
+        let mut chords: Vec<(u32, Chord)> = Vec::new();
         for part in Part::ALL {
             arr.track_mut(part.role());
         }
@@ -439,15 +439,7 @@ impl Composer {
         if matches!(r.section, SectionKind::Outro | SectionKind::Stinger) {
             final_hold(&mut arr, end - bar_ticks, end);
         }
-        arr.chords = chords
-            .iter()
-            .enumerate()
-            .map(|(i, &(start, chord))| ChordSpan {
-                start,
-                duration: chords.get(i + 1).map(|c| c.0).unwrap_or(end) - start,
-                chord,
-            })
-            .collect();
+        arr.chords = chord_spans(&chords, end);
         if r.drums {
             let drums = compose_drums(&DrumRequest {
                 section: r.section,
@@ -461,6 +453,23 @@ impl Composer {
         }
         arr
     }
+}
+
+/// Chord spans from chord changes `(start, chord)` in time order: each chord
+/// holds until the next change, the last until `end`.
+pub(crate) fn chord_spans(changes: &[(u32, Chord)], end: u32) -> Vec<ChordSpan> {
+    changes
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, chord))| ChordSpan {
+            start,
+            duration: changes
+                .get(i + 1)
+                .map_or(end, |c| c.0)
+                .saturating_sub(start),
+            chord,
+        })
+        .collect()
 }
 
 /// The final cadence: the notes of the last onset in the last bar are held
@@ -589,7 +598,6 @@ enum Expect {
 const MAJ: u32 = 0;
 const MIN: u32 = 1;
 const DIM: u32 = 2;
-const AUG: u32 = 3;
 const SUS4: u32 = 4;
 const DOM7: u32 = 5;
 const MAJ7: u32 = 6;
@@ -929,10 +937,13 @@ impl Sequence {
                             if chord_allowed(rule, self.minor, root, q)
                                 && !(self.expect == Expect::AfterPos && same)
                             {
-                                let colour = match q {
-                                    MAJ | DOM7 | MAJ7 | AUG => 1.0,
-                                    MIN | MIN7 | DIM => -1.0,
-                                    _ => 0.0,
+                                let quality = tokens::CHORD_QUALITIES[q as usize];
+                                let colour = if quality.is_major() {
+                                    1.0
+                                } else if quality.is_minor() {
+                                    -1.0
+                                } else {
+                                    0.0
                                 };
                                 let steer =
                                     f64::from(self.sampling.valence_steering * self.valence)

@@ -36,12 +36,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use overture_core::{
-    chord::{Chord, ChordQuality},
-    key::Key,
-    midi::read_midi,
-    section::SectionKind,
-};
+use overture_core::{chord::Chord, key::Key, midi::read_midi, section::SectionKind};
 
 use crate::{
     error::ModelError,
@@ -569,14 +564,7 @@ pub fn segment_stats(bars: &[GridBar]) -> SegmentStats {
             let len = f64::from(end - pos);
             if let Some(c) = chord {
                 all_chords += len;
-                if matches!(
-                    c.quality,
-                    ChordQuality::Major
-                        | ChordQuality::Major6
-                        | ChordQuality::Dominant7
-                        | ChordQuality::Major7
-                        | ChordQuality::Augmented
-                ) {
+                if c.quality.is_major() {
                     major_chords += len;
                 }
             }

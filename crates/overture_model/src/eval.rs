@@ -8,7 +8,6 @@ use candle_core::Device;
 use overture_core::{
     analysis,
     arrangement::Arrangement,
-    chord::{ChordQuality, ChordSpan},
     key::{Key, Mode, PitchClass},
     mood::Mood,
     note::Note,
@@ -173,13 +172,7 @@ pub fn major_chord_share(arr: &Arrangement) -> f64 {
             .collect();
         if let Some(c) = analysis::estimate_chord(&notes) {
             all += 1.0;
-            if matches!(
-                c.quality,
-                ChordQuality::Major
-                    | ChordQuality::Dominant7
-                    | ChordQuality::Major7
-                    | ChordQuality::Augmented
-            ) {
+            if c.quality.is_major() {
                 major += 1.0;
             }
         }
@@ -194,14 +187,7 @@ pub fn major_progression_share(arr: &Arrangement) -> f64 {
     for span in &arr.chords {
         let d = f64::from(span.duration);
         all += d;
-        if matches!(
-            span.chord.quality,
-            ChordQuality::Major
-                | ChordQuality::Major6
-                | ChordQuality::Dominant7
-                | ChordQuality::Major7
-                | ChordQuality::Augmented
-        ) {
+        if span.chord.quality.is_major() {
             major += d;
         }
     }
@@ -251,19 +237,7 @@ pub fn segment_arrangement(song: &GridSong, seg: &Segment) -> Arrangement {
         }
     }
     let end = arr.length_ticks() as u32;
-    arr.chords = chords
-        .iter()
-        .enumerate()
-        .map(|(i, &(start, chord))| ChordSpan {
-            start,
-            duration: chords
-                .get(i + 1)
-                .map(|c| c.0)
-                .unwrap_or(end)
-                .saturating_sub(start),
-            chord,
-        })
-        .collect();
+    arr.chords = crate::composer::chord_spans(&chords, end);
     for t in &mut arr.tracks {
         t.sort();
     }

@@ -45,17 +45,9 @@ pub const DENSITY_LEVELS: u32 = 8;
 pub const DYNAMICS_LEVELS: u32 = 6;
 /// Sixteenth-note positions per bar (4/4).
 pub const POSITIONS: u32 = 16;
-/// Chord qualities the vocabulary distinguishes.
-pub const CHORD_QUALITIES: [ChordQuality; 8] = [
-    ChordQuality::Major,
-    ChordQuality::Minor,
-    ChordQuality::Diminished,
-    ChordQuality::Augmented,
-    ChordQuality::Sus4,
-    ChordQuality::Dominant7,
-    ChordQuality::Major7,
-    ChordQuality::Minor7,
-];
+/// Chord qualities the vocabulary distinguishes: the ones chord estimation
+/// chooses among, in the same order.
+pub const CHORD_QUALITIES: [ChordQuality; 8] = overture_core::analysis::ESTIMATED_QUALITIES;
 /// Note durations in sixteenths that the vocabulary can write.
 pub const DURATIONS: [u32; 10] = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 /// Melody pitch range (inclusive), in the key-normalized frame.

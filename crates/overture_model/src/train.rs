@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use crate::{
-    checkpoint::{ModelFile, save_weights, write_json},
+    checkpoint::{ModelFile, save_weights, with_suffix, write_json},
     corpus::{self, Calibration, GridSong, Segment},
     error::ModelError,
     transformer::{ModelConfig, build, init_weights, masked_loss},
@@ -510,11 +510,7 @@ pub struct OutPaths {
 impl OutPaths {
     /// Paths for output stem `out` (e.g. `models/pop909-small`).
     pub fn new(out: &Path) -> Self {
-        let with = |ext: &str| {
-            let mut s = out.as_os_str().to_owned();
-            s.push(ext);
-            PathBuf::from(s)
-        };
+        let with = |suffix: &str| with_suffix(out, suffix);
         let ckpt = with(".ckpt");
         Self {
             weights: with(".safetensors"),

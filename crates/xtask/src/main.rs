@@ -125,26 +125,16 @@ fn cargo() -> Command {
 
 fn demo() -> Result<(), String> {
     ensure_system_packages()?;
-    run(cargo().args([
-        "run",
-        "--quiet",
-        "--package",
-        "overture_cli",
-        "--",
+    overture(&[
         "render",
         "assets/music/theme.mid",
         "--palette",
         "battle",
         "--out",
         "target/demo",
-    ]))?;
+    ])?;
     // A mood set composed by the shipped model: intro, two mains, outro.
-    run(cargo().args([
-        "run",
-        "--quiet",
-        "--package",
-        "overture_cli",
-        "--",
+    overture(&[
         "compose",
         "--section",
         "set",
@@ -160,7 +150,7 @@ fn demo() -> Result<(), String> {
         "1",
         "--out",
         "target/demo/composed",
-    ]))?;
+    ])?;
     println!(
         "\nThe demo's stems, mix, MIDI and piano roll are in {} (the theme) and its composed/ folder (a mood set by the composer)",
         root()
@@ -170,6 +160,13 @@ fn demo() -> Result<(), String> {
             .display()
     );
     Ok(())
+}
+
+/// Runs the `overture` CLI with `args`.
+fn overture(args: &[&str]) -> Result<(), String> {
+    run(cargo()
+        .args(["run", "--quiet", "--package", "overture_cli", "--"])
+        .args(args))
 }
 
 fn test() -> Result<(), String> {
