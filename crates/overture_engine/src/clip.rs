@@ -64,7 +64,9 @@ impl From<&StereoBuffer> for ClipData {
 }
 
 /// How a gain ramp moves from its starting gain to its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum RampShape {
     /// A straight line in amplitude: `g0 + (g1 − g0)·x`.
     #[default]
@@ -148,6 +150,8 @@ pub struct Clip {
     pub gain: f32,
     /// The first sample at which the clip is silent for good, if any.
     pub stop: Option<u64>,
+    /// The bus it plays on.
+    pub bus: Bus,
 }
 
 impl Clip {
@@ -159,6 +163,7 @@ impl Clip {
             looping: false,
             gain: 1.0,
             stop: None,
+            bus: Bus::Bed,
         }
     }
 
@@ -174,9 +179,39 @@ impl Clip {
         self
     }
 
+    /// Sets the bus the clip plays on.
+    pub fn on_bus(mut self, bus: Bus) -> Self {
+        self.bus = bus;
+        self
+    }
+
     /// Sets the sample at which the clip stops.
     pub fn stop_at(mut self, stop: u64) -> Self {
         self.stop = Some(stop);
         self
+    }
+}
+
+/// A group of clips whose summed output has a gain of its own.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum Bus {
+    /// The music bed: intros, mains, outros and their layers.
+    #[default]
+    Bed,
+    /// One-shot phrases over the bed.
+    Stinger,
+}
+
+impl Bus {
+    /// Number of buses.
+    pub const COUNT: usize = 2;
+    /// Every bus, in mixing order.
+    pub const ALL: [Bus; Bus::COUNT] = [Bus::Bed, Bus::Stinger];
+
+    /// Index into per-bus tables.
+    pub fn index(self) -> usize {
+        self as usize
     }
 }

@@ -130,6 +130,7 @@ pub(crate) struct Shared {
     rejected: AtomicU64,
     late: AtomicU64,
     unknown_clip: AtomicU64,
+    busy_nanos: AtomicU64,
     removed: AtomicBool,
 }
 

@@ -103,6 +103,69 @@ impl<B: Backend> Engine<B> {
     pub fn manager(&mut self) -> &mut AudioManager<B> {
         &mut self.manager
     }
+
+    /// The manager and the conductor's handle, for owners that keep them apart
+    /// (a [`Director`](crate::Director) takes the handle).
+    pub fn into_parts(self) -> (AudioManager<B>, ConductorHandle) {
+        (self.manager, self.conductor)
+    }
+}
+
+/// Where the music goes: a sound device, or the silent real-time path.
+pub enum MusicOutput {
+    /// The default sound device, through kira's cpal backend.
+    #[cfg(feature = "cpal")]
+    Device(AudioManager<kira::backend::cpal::CpalBackend>),
+    /// No device: rendered in real time and discarded, so the music's clock runs.
+    Silent(AudioManager<crate::SilentBackend>),
+}
+
+impl fmt::Debug for MusicOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            #[cfg(feature = "cpal")]
+            Self::Device(_) => "MusicOutput::Device",
+            Self::Silent(_) => "MusicOutput::Silent",
+        })
+    }
+}
+
+impl MusicOutput {
+    /// Whether the music is heard.
+    pub fn is_audible(&self) -> bool {
+        !matches!(self, Self::Silent(_))
+    }
+
+    /// Opens the default sound device (with the `cpal` feature) and plays a
+    /// conductor on it. Without a device — or without the feature — it logs a
+    /// warning and runs the silent path at `sample_rate` instead; it never fails.
+    pub fn open(sample_rate: u32, conductor: ConductorBuilder) -> (Self, ConductorHandle) {
+        #[cfg(feature = "cpal")]
+        match Engine::new(AudioManagerSettings::default(), conductor) {
+            Ok(engine) => {
+                let (manager, handle) = engine.into_parts();
+                return (Self::Device(manager), handle);
+            }
+            Err(e) => tracing::warn!("no audio output ({e}); the music runs silently"),
+        }
+        #[cfg(not(feature = "cpal"))]
+        tracing::warn!("built without the `cpal` feature: the music runs silently");
+        Self::silent(sample_rate, conductor)
+    }
+
+    /// The silent path at `sample_rate`.
+    pub fn silent(sample_rate: u32, conductor: ConductorBuilder) -> (Self, ConductorHandle) {
+        let settings = AudioManagerSettings {
+            backend_settings: OfflineSettings {
+                sample_rate,
+                block_size: 512,
+            },
+            ..Default::default()
+        };
+        let engine = Engine::new(settings, conductor).expect("the silent backend always starts");
+        let (manager, handle) = engine.into_parts();
+        (Self::Silent(manager), handle)
+    }
 }
 
 impl Engine<OfflineBackend> {

@@ -48,15 +48,25 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cache;
 mod clip;
 pub mod conductor;
+pub mod director;
 mod engine;
+pub mod generator;
+pub mod grid;
 mod offline;
+pub mod piece;
+pub mod score;
+mod silent;
 
-pub use clip::{Clip, ClipData, GainRamp, RampShape};
+pub use clip::{Bus, Clip, ClipData, GainRamp, RampShape};
 pub use conductor::{
     ClipId, CommandError, Conductor, ConductorBuilder, ConductorHandle, ConductorStats,
     next_grid_sample,
 };
-pub use engine::{Engine, EngineError, OfflineEngineSettings};
+pub use director::{Director, DirectorError, DirectorSettings, MusicEvent, MusicStatus};
+pub use engine::{Engine, EngineError, MusicOutput, OfflineEngineSettings};
+pub use generator::{Generator, GeneratorMode, GeneratorSettings, ModelSource, PieceSource};
 pub use offline::{OfflineBackend, OfflineError, OfflineSettings};
+pub use silent::SilentBackend;

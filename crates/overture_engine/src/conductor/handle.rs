@@ -6,7 +6,7 @@ use std::{
 };
 
 use super::{Command, Shared};
-use crate::clip::{Clip, ClipData, GainRamp};
+use crate::clip::{Bus, Clip, ClipData, GainRamp};
 
 /// Identifies a clip scheduled on a conductor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,6 +51,23 @@ pub struct ConductorStats {
     pub late: u64,
     /// Ramps and stops for clips that had already ended (or never fitted).
     pub unknown_clip: u64,
+    /// Frames rendered.
+    pub frames: u64,
+    /// Time spent in the audio callback, in nanoseconds.
+    pub busy_nanos: u64,
+}
+
+impl ConductorStats {
+    /// Share of real time spent in the audio callback since `earlier` (0.01
+    /// is 1% of one core), at `sample_rate`.
+    pub fn load_since(&self, earlier: &ConductorStats, sample_rate: u32) -> f64 {
+        let frames = self.frames.saturating_sub(earlier.frames);
+        if frames == 0 || sample_rate == 0 {
+            return 0.0;
+        }
+        let real = frames as f64 / f64::from(sample_rate);
+        self.busy_nanos.saturating_sub(earlier.busy_nanos) as f64 * 1e-9 / real
+    }
 }
 
 /// Controls a [`Conductor`](super::Conductor) from the game thread.
@@ -109,6 +126,8 @@ impl ConductorHandle {
             rejected: Shared::load(&self.shared.rejected),
             late: Shared::load(&self.shared.late),
             unknown_clip: Shared::load(&self.shared.unknown_clip),
+            frames: Shared::load(&self.shared.position),
+            busy_nanos: Shared::load(&self.shared.busy_nanos),
         }
     }
 
@@ -133,6 +152,12 @@ impl ConductorHandle {
     /// starts while another is running takes over from the gain reached.
     pub fn set_gain(&mut self, id: ClipId, ramp: GainRamp) -> Result<(), CommandError> {
         self.send(Command::Ramp { id: id.0, ramp })
+    }
+
+    /// Ramps the gain of a whole bus (every clip on it is multiplied by it),
+    /// for example to duck the bed under a stinger.
+    pub fn set_bus_gain(&mut self, bus: Bus, ramp: GainRamp) -> Result<(), CommandError> {
+        self.send(Command::BusRamp { bus, ramp })
     }
 
     /// Stops clip `id` at sample `at`: its last frame is the one before `at`.

@@ -5,17 +5,14 @@ use std::sync::{Arc, atomic::Ordering};
 use kira::{Frame, info::Info, sound::Sound};
 
 use super::{Command, PENDING_RAMPS_PER_CLIP, Shared};
-use crate::clip::{ClipData, GainRamp};
+use crate::clip::{Bus, ClipData, GainRamp};
 
-/// A clip on the timeline, as the audio thread holds it.
-#[derive(Debug)]
-struct Slot {
-    id: u64,
-    data: ClipData,
-    start: u64,
-    looping: bool,
-    /// First silent sample for good (`u64::MAX`: never).
-    stop: u64,
+/// Frames mixed per bus pass: the size of the conductor's scratch buffer.
+const SCRATCH_FRAMES: usize = 256;
+
+/// A gain that follows ramps: a clip's own gain, or a bus's.
+#[derive(Debug, Clone, Copy)]
+struct GainTrack {
     /// Gain in effect when no ramp runs, or the gain a running ramp started from.
     gain: f32,
     /// The running ramp, if any.
@@ -24,14 +21,23 @@ struct Slot {
     pending: [Option<GainRamp>; PENDING_RAMPS_PER_CLIP],
 }
 
-impl Slot {
-    /// The first sample after the clip's audio (loops run until stopped).
-    fn end(&self) -> u64 {
-        if self.looping {
-            self.stop
-        } else {
-            self.stop
-                .min(self.start.saturating_add(self.data.len() as u64))
+impl GainTrack {
+    fn new(gain: f32) -> Self {
+        Self {
+            gain,
+            ramp: None,
+            pending: [None; PENDING_RAMPS_PER_CLIP],
+        }
+    }
+
+    /// Queues `ramp`; false when the pending list is full.
+    fn push(&mut self, ramp: GainRamp) -> bool {
+        match self.pending.iter_mut().find(|r| r.is_none()) {
+            Some(free) => {
+                *free = Some(ramp);
+                true
+            }
+            None => false,
         }
     }
 
@@ -69,6 +75,74 @@ impl Slot {
             .unwrap_or(u64::MAX)
     }
 
+    /// Prepares sample `t` and returns the end of the segment from `t` on
+    /// (at most `end`) over which the gain is either constant or one ramp,
+    /// and whether it ramps.
+    fn segment(&mut self, t: u64, end: u64) -> (u64, bool) {
+        self.start_due_ramps(t);
+        let mut segment_end = end.min(self.next_pending());
+        let ramping = match &self.ramp {
+            Some(r) if r.end() > t => {
+                segment_end = segment_end.min(r.end());
+                true
+            }
+            Some(r) => {
+                self.gain = r.target;
+                self.ramp = None;
+                false
+            }
+            None => false,
+        };
+        (segment_end, ramping)
+    }
+
+    /// Multiplies `frames` (samples `t..`) by the gain, in place.
+    fn apply(&mut self, frames: &mut [Frame], t: u64) {
+        let end = t + frames.len() as u64;
+        let mut u = t;
+        while u < end {
+            let (segment_end, ramping) = self.segment(u, end);
+            let dst = &mut frames[(u - t) as usize..(segment_end - t) as usize];
+            if ramping {
+                let ramp = self.ramp.expect("ramping");
+                for (k, f) in dst.iter_mut().enumerate() {
+                    *f *= ramp.gain_at(self.gain, u + k as u64);
+                }
+            } else if self.gain != 1.0 {
+                let g = self.gain;
+                for f in dst.iter_mut() {
+                    *f *= g;
+                }
+            }
+            u = segment_end;
+        }
+    }
+}
+
+/// A clip on the timeline, as the audio thread holds it.
+#[derive(Debug)]
+struct Slot {
+    id: u64,
+    data: ClipData,
+    start: u64,
+    looping: bool,
+    bus: Bus,
+    /// First silent sample for good (`u64::MAX`: never).
+    stop: u64,
+    gain: GainTrack,
+}
+
+impl Slot {
+    /// The first sample after the clip's audio (loops run until stopped).
+    fn end(&self) -> u64 {
+        if self.looping {
+            self.stop
+        } else {
+            self.stop
+                .min(self.start.saturating_add(self.data.len() as u64))
+        }
+    }
+
     /// Index in the data of the frame playing at sample `t` (`t ≥ start`).
     fn data_index(&self, t: u64) -> usize {
         let offset = t - self.start;
@@ -85,20 +159,7 @@ impl Slot {
         let end = self.end().min(buffer_end);
         let mut t = self.start.max(buffer_start);
         while t < end {
-            self.start_due_ramps(t);
-            let mut segment_end = end.min(self.next_pending());
-            let ramping = match &self.ramp {
-                Some(r) if r.end() > t => {
-                    segment_end = segment_end.min(r.end());
-                    true
-                }
-                Some(r) => {
-                    self.gain = r.target;
-                    self.ramp = None;
-                    false
-                }
-                None => false,
-            };
+            let (segment_end, ramping) = self.gain.segment(t, end);
             let dst = &mut out[(t - buffer_start) as usize..(segment_end - buffer_start) as usize];
             if ramping {
                 self.mix_ramp(dst, t);
@@ -111,7 +172,7 @@ impl Slot {
 
     fn mix_constant(&self, dst: &mut [Frame], t: u64) {
         let frames = self.data.frames();
-        let gain = self.gain;
+        let gain = self.gain.gain;
         let mut index = self.data_index(t);
         let mut dst = dst;
         while !dst.is_empty() {
@@ -128,10 +189,10 @@ impl Slot {
 
     fn mix_ramp(&self, dst: &mut [Frame], t: u64) {
         let frames = self.data.frames();
-        let ramp = self.ramp.expect("mix_ramp runs with a ramp");
+        let ramp = self.gain.ramp.expect("mix_ramp runs with a ramp");
         let mut index = self.data_index(t);
         for (k, d) in dst.iter_mut().enumerate() {
-            let gain = ramp.gain_at(self.gain, t + k as u64);
+            let gain = ramp.gain_at(self.gain.gain, t + k as u64);
             let s = frames[index];
             d.left += s.left * gain;
             d.right += s.right * gain;
@@ -153,6 +214,8 @@ pub struct Conductor {
     commands: rtrb::Consumer<Command>,
     shared: Arc<Shared>,
     slots: Vec<Option<Slot>>,
+    buses: [GainTrack; Bus::COUNT],
+    scratch: Vec<Frame>,
     position: u64,
 }
 
@@ -175,6 +238,8 @@ impl Conductor {
             commands,
             shared,
             slots: (0..clip_capacity).map(|_| None).collect(),
+            buses: [GainTrack::new(1.0); Bus::COUNT],
+            scratch: vec![Frame::ZERO; SCRATCH_FRAMES],
             position: 0,
         }
     }
@@ -208,10 +273,9 @@ impl Conductor {
                     data: clip.data,
                     start: clip.start,
                     looping: clip.looping,
+                    bus: clip.bus,
                     stop: clip.stop.unwrap_or(u64::MAX),
-                    gain: clip.gain,
-                    ramp: None,
-                    pending: [None; PENDING_RAMPS_PER_CLIP],
+                    gain: GainTrack::new(clip.gain),
                 });
             }
             Command::Ramp { id, ramp } => {
@@ -223,9 +287,16 @@ impl Conductor {
                 if ramp.at < now {
                     Self::count(&shared.late);
                 }
-                match slot.pending.iter_mut().find(|r| r.is_none()) {
-                    Some(free) => *free = Some(ramp),
-                    None => Self::count(&shared.rejected),
+                if !slot.gain.push(ramp) {
+                    Self::count(&shared.rejected);
+                }
+            }
+            Command::BusRamp { bus, ramp } => {
+                if ramp.at < now {
+                    Self::count(&self.shared.late);
+                }
+                if !self.buses[bus.index()].push(ramp) {
+                    Self::count(&self.shared.rejected);
                 }
             }
             Command::Stop { id, at } => match self.slot_mut(id) {
@@ -243,6 +314,7 @@ impl Conductor {
 
 impl Sound for Conductor {
     fn process(&mut self, out: &mut [Frame], dt: f64, _info: &Info) {
+        let began = std::time::Instant::now();
         out.fill(Frame::ZERO);
         if self.shared.removed.load(Ordering::Acquire) {
             // The handle is gone and with it the references that keep clip
@@ -254,10 +326,35 @@ impl Sound for Conductor {
         }
         let buffer_start = self.position;
         let buffer_end = buffer_start + out.len() as u64;
+        for (c, chunk) in out.chunks_mut(SCRATCH_FRAMES).enumerate() {
+            let chunk_start = buffer_start + (c * SCRATCH_FRAMES) as u64;
+            let chunk_end = chunk_start + chunk.len() as u64;
+            for bus in Bus::ALL {
+                let scratch = &mut self.scratch[..chunk.len()];
+                let mut any = false;
+                for slot in self.slots.iter_mut().flatten() {
+                    if slot.bus == bus && slot.start < chunk_end && slot.end() > chunk_start {
+                        if !any {
+                            scratch.fill(Frame::ZERO);
+                            any = true;
+                        }
+                        slot.mix_into(scratch, chunk_start);
+                    }
+                }
+                if any {
+                    self.buses[bus.index()].apply(scratch, chunk_start);
+                    for (o, s) in chunk.iter_mut().zip(scratch.iter()) {
+                        *o += *s;
+                    }
+                } else {
+                    // Keep the bus's ramps moving even while it is silent.
+                    self.buses[bus.index()].segment(chunk_end, chunk_end);
+                }
+            }
+        }
         let mut active = 0;
         for entry in &mut self.slots {
             let Some(slot) = entry else { continue };
-            slot.mix_into(out, buffer_start);
             if slot.end() <= buffer_end {
                 // Not the last reference: the handle keeps one (see `ConductorHandle`).
                 *entry = None;
@@ -273,6 +370,9 @@ impl Sound for Conductor {
                 .store(sample_rate, Ordering::Release);
         }
         self.shared.active_clips.store(active, Ordering::Release);
+        self.shared
+            .busy_nanos
+            .fetch_add(began.elapsed().as_nanos() as u64, Ordering::Relaxed);
         self.shared.position.store(buffer_end, Ordering::Release);
     }
 
