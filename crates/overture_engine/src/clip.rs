@@ -64,7 +64,9 @@ impl From<&StereoBuffer> for ClipData {
 }
 
 /// How a gain ramp moves from its starting gain to its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum RampShape {
     /// A straight line in amplitude: `g0 + (g1 − g0)·x`.
     #[default]

@@ -52,6 +52,7 @@ mod clip;
 pub mod conductor;
 mod engine;
 mod offline;
+pub mod score;
 
 pub use clip::{Clip, ClipData, GainRamp, RampShape};
 pub use conductor::{
