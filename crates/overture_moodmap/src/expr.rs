@@ -8,7 +8,7 @@
 //! tightest: unary operators, `^`, `/`, `*`, `-`, `+`, then comparisons, then
 //! `&&`, then `||` — so `danger > 0.6 && !safe` means what it says.
 
-use std::{fmt, panic::AssertUnwindSafe};
+use std::{fmt, panic::AssertUnwindSafe, sync::OnceLock};
 
 use exmex::{BinOp, Express, FlatEx, FloatOpsFactory, MakeOperators, Operator};
 
@@ -102,10 +102,17 @@ pub(crate) fn is_signal_name(name: &str) -> bool {
 /// and the parsed form. Text that does not parse is kept too, with its
 /// error, so that [`MoodMap::parse`](crate::MoodMap::parse) can report it
 /// with its location; such an expression evaluates to NaN.
+///
+/// Deserializing only stores the text: the text is parsed on first use
+/// ([`MoodMap::parse`](crate::MoodMap::parse) uses every expression while
+/// checking the map), outside serde's recursion, because exmex's parser is
+/// heavy on the stack (its first parse in a process, which also builds its
+/// regular expressions, takes about half a MiB; the default 2 MiB of a
+/// spawned thread is plenty).
 #[derive(Clone)]
 pub struct Expr {
     text: String,
-    compiled: Result<Compiled, String>,
+    compiled: OnceLock<Result<Box<Compiled>, String>>,
 }
 
 impl Expr {
@@ -120,7 +127,7 @@ impl Expr {
     /// ```
     pub fn new(text: impl Into<String>) -> Result<Expr, String> {
         let e = Expr::lenient(text.into());
-        match &e.compiled {
+        match e.compiled() {
             Ok(_) => Ok(e),
             Err(msg) => Err(msg.clone()),
         }
@@ -133,28 +140,34 @@ impl Expr {
 
     /// The signals it reads, in alphabetical order (empty if it does not parse).
     pub fn signals(&self) -> &[String] {
-        match &self.compiled {
+        match self.compiled() {
             Ok(c) => c.var_names(),
             Err(_) => &[],
         }
     }
 
-    /// Parses `text`, keeping a parse error inside.
+    /// An expression of `text`, parsed on first use.
     pub(crate) fn lenient(text: String) -> Expr {
-        let compiled = compile(&text);
-        Expr { text, compiled }
+        Expr {
+            text,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn compiled(&self) -> &Result<Box<Compiled>, String> {
+        self.compiled.get_or_init(|| compile(&self.text).map(Box::new))
     }
 
     /// The parse error, if the text does not parse.
     pub(crate) fn error(&self) -> Option<&str> {
-        self.compiled.as_ref().err().map(String::as_str)
+        self.compiled().as_ref().err().map(String::as_str)
     }
 
     /// Evaluates with `value` giving each signal's value; `scratch` is
     /// reused between calls so that evaluation does not allocate. NaN if
     /// the text does not parse or evaluation fails.
     pub(crate) fn eval(&self, scratch: &mut Vec<f64>, value: impl Fn(&str) -> f64) -> f64 {
-        let Ok(c) = &self.compiled else {
+        let Ok(c) = self.compiled() else {
             return f64::NAN;
         };
         scratch.clear();

@@ -147,6 +147,85 @@ impl<'a> Locator<'a> {
         Some(found)
     }
 
+    /// The path of the field whose value holds byte offset `at`, written
+    /// like [`path_string`]: `moods.combat.layers` for an offset inside the
+    /// combat mood's layers. Used to name the field of a syntax error.
+    pub(crate) fn path_at(&self, at: usize) -> String {
+        let mut path = String::new();
+        let Some(mut value) = self.top_value() else {
+            return path;
+        };
+        while let Some((lo, hi)) = self.contents(value) {
+            let open = if self.toks[value].kind == Kind::Open {
+                value
+            } else {
+                value + 1
+            };
+            let is_list = self.src.as_bytes()[self.toks[open].start] == b'[';
+            // The entry of the group that `at` falls in: its label, where
+            // its value starts, and the group token inside it, if any.
+            let mut label: Option<String> = None;
+            let mut value_from = usize::MAX;
+            let mut index = 0;
+            let mut inner = None;
+            let idx: Vec<usize> = self.top_level(lo, hi).collect();
+            for (n, &i) in idx.iter().enumerate() {
+                let t = self.toks[i];
+                if t.start >= at && !(t.kind == Kind::Open && t.start == at) {
+                    break;
+                }
+                match t.kind {
+                    Kind::Comma => {
+                        index += 1;
+                        label = None;
+                        value_from = usize::MAX;
+                        if is_list {
+                            label = Some(format!("[{index}]"));
+                            value_from = t.end;
+                        }
+                        continue;
+                    }
+                    Kind::Colon if n > 0 => {
+                        let name = self.toks[idx[n - 1]];
+                        label = Some(match name.kind {
+                            Kind::Str => self.string_content(&name).to_string(),
+                            _ => self.src[name.start..name.end].to_string(),
+                        });
+                        value_from = t.end;
+                    }
+                    _ => {}
+                }
+                if is_list && n == 0 {
+                    label = Some("[0]".into());
+                    value_from = t.start;
+                }
+                let close = self.close[i].min(self.toks.len());
+                let group_end = self.toks.get(close).map_or(self.src.len(), |c| c.end);
+                if t.kind == Kind::Open && at > t.start && at < group_end {
+                    inner = Some(if n > 0 && self.toks[idx[n - 1]].kind == Kind::Ident {
+                        idx[n - 1]
+                    } else {
+                        i
+                    });
+                }
+            }
+            // At the group's closing bracket, `at` is in the group itself.
+            let at_close = self.toks.get(hi).is_some_and(|c| at >= c.start);
+            let Some(label) = label.filter(|_| at >= value_from && !at_close) else {
+                break;
+            };
+            if !label.starts_with('[') && !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&label);
+            match inner {
+                Some(v) => value = v,
+                None => break,
+            }
+        }
+        path
+    }
+
     /// The byte offset of the first character inside the string literal
     /// that starts at `at`, if one does.
     pub(crate) fn string_content_start(&self, at: usize) -> Option<usize> {
@@ -545,6 +624,20 @@ MoodMap(
             at(&[Seg::Field("rules"), Seg::Index(0), Seg::Field("when")]).1,
             loc(11, 32)
         );
+    }
+
+    #[test]
+    fn the_path_of_an_offset_names_the_field_around_it() {
+        let l = Locator::new(SRC);
+        let path = |needle: &str| l.path_at(SRC.find(needle).unwrap());
+        assert_eq!(path("100"), "tempo");
+        assert_eq!(path("-0.4"), "moods.explore.arousal");
+        assert_eq!(path("enter"), "moods.combat.layers.drums");
+        assert_eq!(path("0.2"), "moods.combat.layers.drums.enter");
+        assert_eq!(path("threat >"), "rules[0].when");
+        assert_eq!(path("when: \"boss"), "rules[1]");
+        assert_eq!(path("MoodMap"), "");
+        assert_eq!(path("),\n        \"explore\": (valence: 0.1"), "moods.combat");
     }
 
     #[test]

@@ -579,61 +579,57 @@ fn syntax_error(source: &str, path: &Path, e: &ron::error::SpannedError) -> Mood
     } else {
         to_offset(e.span.end)
     };
-    let at = locate::skip_blank(source, raw);
+    let mut at = locate::skip_blank(source, raw);
+    if matches!(e.code, E::IntegerOutOfBounds) && source[..at].ends_with('-') {
+        at -= 1;
+    }
     let found = locate::snippet(source, at);
+    let field = locate::Locator::new(source).path_at(at);
     let quoted = |s: &str| format!("`{s}`");
-    let (field, expected, found) = match &e.code {
+    let (expected, found) = match &e.code {
         E::NoSuchStructField {
-            expected,
-            found,
-            outer,
+            expected, found, ..
         } => (
-            outer.clone().unwrap_or_default(),
             format!("one of the fields {}", crate::error::quoted_list(expected)),
             quoted(found),
         ),
         E::NoSuchEnumVariant {
-            expected,
-            found,
-            outer,
+            expected, found, ..
         } => (
-            outer.clone().unwrap_or_default(),
             format!("one of {}", crate::error::quoted_list(expected)),
             quoted(found),
         ),
-        E::MissingStructField { field, outer } => (
-            outer.clone().unwrap_or_default(),
-            format!("the field `{field}`"),
-            format!("{found} before it"),
-        ),
-        E::DuplicateStructField { field, outer } => (
-            outer.clone().unwrap_or_default(),
+        E::MissingStructField { field, .. } => {
+            (format!("the field `{field}`"), format!("{found} before it"))
+        }
+        E::DuplicateStructField { field, .. } => (
             format!("the field `{field}` once"),
             format!("`{field}` a second time"),
         ),
-        E::ExpectedDifferentStructName { expected, found } => (
-            String::new(),
-            format!("`{expected}(` or `(`"),
-            quoted(found),
-        ),
-        E::InvalidValueForType { expected, found } => {
-            (String::new(), expected.clone(), found.clone())
+        E::ExpectedDifferentStructName { expected, found } => {
+            (format!("`{expected}(` or `(`"), quoted(found))
         }
+        E::InvalidValueForType { expected, found } => (expected.clone(), found.clone()),
         E::ExpectedDifferentLength { expected, found } => {
-            (String::new(), expected.clone(), format!("{found} elements"))
+            (expected.clone(), format!("{found} elements"))
         }
-        E::Eof => (String::new(), "more of the map".into(), found),
-        E::TrailingCharacters => (String::new(), "the end of the file".into(), found),
-        E::UnexpectedChar(_) => (String::new(), "a RON value".into(), found),
-        E::ExpectedMapColon => (String::new(), "`:`".into(), found),
-        E::ExpectedComma => (String::new(), "`,` or a closing bracket".into(), found),
+        E::IntegerOutOfBounds => ("a whole number in the field's range".into(), found),
+        E::ExpectedFloat => ("a number".into(), found),
+        E::ExpectedInteger => ("a whole number".into(), found),
+        E::ExpectedString => ("a string in double quotes".into(), found),
+        E::ExpectedBoolean => ("`true` or `false`".into(), found),
+        E::Eof => ("more of the map".into(), found),
+        E::TrailingCharacters => ("the end of the file".into(), found),
+        E::UnexpectedChar(_) => ("a RON value".into(), found),
+        E::ExpectedMapColon => ("`:`".into(), found),
+        E::ExpectedComma => ("`,` or a closing bracket".into(), found),
         code => {
             let text = code.to_string();
             let expected = match text.strip_prefix("Expected ") {
                 Some(rest) => rest.to_string(),
                 None => lowercase_first(&text),
             };
-            (String::new(), expected, found)
+            (expected, found)
         }
     };
     MoodMapError::new(
