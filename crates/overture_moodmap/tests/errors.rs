@@ -198,7 +198,7 @@ fn out_of_range_numbers_are_located_at_the_value() {
     check(
         &edit("when: \"threat > 0.6 && !boss\"", "when: \"threat\", above: 0.6, below: 0.5"),
         ErrorKind::OutOfRange,
-        "maps/test.moodmap.ron:9:57: rules[0].below: expected a value greater than `above` (0.6), found 0.5",
+        "maps/test.moodmap.ron:9:60: rules[0].below: expected a value greater than `above` (0.6), found 0.5",
     );
     check(
         &edit("when: \"threat > 0.6 && !boss\"", "when: \"threat\", hysteresis: -0.1"),
