@@ -9,9 +9,9 @@ use std::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     /// The line, counted from 1.
-    pub line: usize,
+    pub line: u32,
     /// The column, counted in characters from 1.
-    pub column: usize,
+    pub column: u32,
 }
 
 impl fmt::Display for Location {

@@ -155,7 +155,8 @@ impl Expr {
     }
 
     fn compiled(&self) -> &Result<Box<Compiled>, String> {
-        self.compiled.get_or_init(|| compile(&self.text).map(Box::new))
+        self.compiled
+            .get_or_init(|| compile(&self.text).map(Box::new))
     }
 
     /// The parse error, if the text does not parse.
@@ -295,14 +296,17 @@ mod test {
 
     #[test]
     fn expressions_spread_over_lines_parse() {
-        assert_eq!(eval("danger\n    && !safe", &[("danger", 1.0), ("safe", 0.0)]), 1.0);
+        assert_eq!(
+            eval("danger\n    && !safe", &[("danger", 1.0), ("safe", 0.0)]),
+            1.0
+        );
     }
 
     #[test]
     fn bad_expressions_are_errors_not_panics() {
         for text in [
-            "", "a >", "(a", ")", "a b", "&& a", "foo(a)", "a ! b", "€", "1e3", "((((",
-            "a if b", "[1, 2]", "{a", "a,b", ",", "max(a,", "!", "--", "a..b", "\"x\"",
+            "", "a >", "(a", ")", "a b", "&& a", "foo(a)", "a ! b", "€", "1e3", "((((", "a if b",
+            "[1, 2]", "{a", "a,b", ",", "max(a,", "!", "--", "a..b", "\"x\"",
         ] {
             assert!(Expr::new(text).is_err(), "{text:?} should not parse");
         }

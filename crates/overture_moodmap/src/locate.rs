@@ -234,7 +234,9 @@ impl<'a> Locator<'a> {
             return None;
         }
         let text = &self.src[t.start..t.end];
-        let hashes = text.strip_prefix('r').map(|r| r.len() - r.trim_start_matches('#').len());
+        let hashes = text
+            .strip_prefix('r')
+            .map(|r| r.len() - r.trim_start_matches('#').len());
         Some(match hashes {
             Some(h) => t.start + 1 + h + 1,
             None => t.start + 1,
@@ -357,7 +359,11 @@ pub(crate) fn location_of(src: &str, at: usize) -> Location {
     let line = 1 + before.bytes().filter(|&b| b == b'\n').count();
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = 1 + before[line_start..].chars().count();
-    Location { line, column }
+    let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Location {
+        line: small(line),
+        column: small(column),
+    }
 }
 
 /// The byte offset of a 1-based line and column (clamped to the source).
@@ -372,7 +378,7 @@ pub(crate) fn offset_of(src: &str, loc: Location) -> usize {
     let line_end = src[offset..].find('\n').map_or(src.len(), |i| offset + i);
     src[offset..line_end]
         .char_indices()
-        .nth(loc.column.saturating_sub(1))
+        .nth((loc.column as usize).saturating_sub(1))
         .map_or(line_end, |(i, _)| offset + i)
 }
 
@@ -556,7 +562,13 @@ fn raw_string_hashes(b: &[u8], i: usize) -> Option<usize> {
 
 fn end_of_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
     while i < b.len() {
-        if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
         {
             return (i + 1 + hashes).min(b.len());
         }
@@ -590,7 +602,7 @@ MoodMap(
         (l.location(f.anchor), l.location(f.value), f.complete)
     }
 
-    fn loc(line: usize, column: usize) -> Location {
+    fn loc(line: u32, column: u32) -> Location {
         Location { line, column }
     }
 
@@ -637,7 +649,10 @@ MoodMap(
         assert_eq!(path("threat >"), "rules[0].when");
         assert_eq!(path("when: \"boss"), "rules[1]");
         assert_eq!(path("MoodMap"), "");
-        assert_eq!(path("),\n        \"explore\": (valence: 0.1"), "moods.combat");
+        assert_eq!(
+            path("),\n        \"explore\": (valence: 0.1"),
+            "moods.combat"
+        );
     }
 
     #[test]
@@ -652,12 +667,26 @@ MoodMap(
         for at in [0, 10, 50, SRC.len()] {
             assert_eq!(offset_of(SRC, location_of(SRC, at)), at);
         }
-        assert_eq!(skip_blank(SRC, SRC.find("/* tempo").unwrap()), SRC.find("moods").unwrap());
+        assert_eq!(
+            skip_blank(SRC, SRC.find("/* tempo").unwrap()),
+            SRC.find("moods").unwrap()
+        );
     }
 
     #[test]
     fn scanning_garbage_never_panics() {
-        for src in ["", "\"", "r#\"", "r#", "/*", "((", "))", "é(ü: \"ß", "#![", "r\"x"] {
+        for src in [
+            "",
+            "\"",
+            "r#\"",
+            "r#",
+            "/*",
+            "((",
+            "))",
+            "é(ü: \"ß",
+            "#![",
+            "r\"x",
+        ] {
             let l = Locator::new(src);
             let _ = l.find(&[Seg::Field("a"), Seg::Index(3), Seg::key("b")]);
             let _ = snippet(src, 1);

@@ -12,9 +12,7 @@ use overture_core::{
 };
 use overture_engine::{
     RampShape,
-    score::{
-        Layer, LayerCurve, MoodSpec, Quantize, Score, Stinger, Transition, TransitionRule,
-    },
+    score::{Layer, LayerCurve, MoodSpec, Quantize, Score, Stinger, Transition, TransitionRule},
 };
 use serde::{Deserialize, Serialize};
 
@@ -421,7 +419,14 @@ impl MoodMap {
     pub fn load(path: impl AsRef<Path>) -> Result<MoodMap, MoodMapError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| {
-            MoodMapError::new(path, None, ErrorKind::Io, "", "a readable file", e.to_string())
+            MoodMapError::new(
+                path,
+                None,
+                ErrorKind::Io,
+                "",
+                "a readable file",
+                e.to_string(),
+            )
         })?;
         MoodMap::from_bytes(&bytes, path)
     }
@@ -554,8 +559,8 @@ fn syntax_error(source: &str, path: &Path, e: &ron::error::SpannedError) -> Mood
         locate::offset_of(
             source,
             Location {
-                line: p.line,
-                column: p.col,
+                line: u32::try_from(p.line).unwrap_or(u32::MAX),
+                column: u32::try_from(p.col).unwrap_or(u32::MAX),
             },
         )
     };

@@ -70,7 +70,8 @@ impl MoodSelector {
             .and_then(|c| map.mood(c))
             .map(|m| m.name.as_str());
         let elapsed = now_secs - self.changed_at;
-        let dwelt = elapsed >= map.min_dwell_secs || !(elapsed >= 0.0);
+        // A clock that went backwards (or NaN) does not hold the mood.
+        let dwelt = elapsed >= map.min_dwell_secs || elapsed.is_nan() || elapsed < 0.0;
         let (mood, changed) = match current {
             Some(cur) if cur == wanted => (cur, false),
             Some(cur) if !(dwelt || self.forced.is_some() || self.skip_dwell) => (cur, false),
@@ -100,7 +101,12 @@ impl MoodSelector {
 
     /// The mood the rules (or the override) ask for now, updating each
     /// rule's holding state.
-    fn wanted<'m>(&mut self, map: &'m MoodMap, signals: &Signals, scratch: &mut Vec<f64>) -> &'m str {
+    fn wanted<'m>(
+        &mut self,
+        map: &'m MoodMap,
+        signals: &Signals,
+        scratch: &mut Vec<f64>,
+    ) -> &'m str {
         if self.holding.len() != map.rules.len() {
             self.holding = vec![false; map.rules.len()];
         }

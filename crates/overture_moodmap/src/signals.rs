@@ -73,7 +73,11 @@ impl Signals {
             };
         }
         if map.flags.iter().any(|f| f == name) {
-            return if set.is_some_and(|v| v > 0.0) { 1.0 } else { 0.0 };
+            return if set.is_some_and(|v| v > 0.0) {
+                1.0
+            } else {
+                0.0
+            };
         }
         set.unwrap_or(0.0)
     }

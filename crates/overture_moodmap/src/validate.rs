@@ -26,16 +26,9 @@ pub(crate) fn check(map: &MoodMap, source: Option<&str>) -> Result<(), MoodMapEr
     cx.rules()?;
     cx.transitions()?;
     cx.stingers()?;
-    map.to_score().validate().map_err(|e| {
-        MoodMapError::new(
-            cx.file,
-            None,
-            ErrorKind::Score,
-            e.at,
-            e.expected,
-            e.found,
-        )
-    })
+    map.to_score()
+        .validate()
+        .map_err(|e| MoodMapError::new(cx.file, None, ErrorKind::Score, e.at, e.expected, e.found))
 }
 
 type Check = Result<(), MoodMapError>;
@@ -102,14 +95,26 @@ impl<'a> Cx<'a> {
         // `!(…)` so that NaN fails too.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(value >= lo && value <= hi) {
-            return Err(self.error(ErrorKind::OutOfRange, path, At::Value, expected, value.to_string()));
+            return Err(self.error(
+                ErrorKind::OutOfRange,
+                path,
+                At::Value,
+                expected,
+                value.to_string(),
+            ));
         }
         Ok(())
     }
 
     fn finite(&self, path: &[Seg], value: f64) -> Check {
         if !value.is_finite() {
-            return Err(self.error(ErrorKind::OutOfRange, path, At::Value, "a finite number", value.to_string()));
+            return Err(self.error(
+                ErrorKind::OutOfRange,
+                path,
+                At::Value,
+                "a finite number",
+                value.to_string(),
+            ));
         }
         Ok(())
     }
@@ -160,7 +165,7 @@ impl<'a> Cx<'a> {
 
     fn layers(&self, path: &[Seg], layers: &BTreeMap<Role, LayerDef>) -> Check {
         for (role, layer) in layers {
-            let at = |field| vec![path.to_vec(), vec![f(role.name()), f(field)]].concat();
+            let at = |field| with(&with(path, f(role.name())), f(field));
             for (field, v) in [("enter", layer.enter), ("full", layer.full)] {
                 self.range(&at(field), v, 0.0, 1.0, "an intensity between 0 and 1")?;
             }
@@ -173,8 +178,20 @@ impl<'a> Cx<'a> {
         self.tempo(&[f("tempo")], m.tempo)?;
         self.key(&[f("key")], &m.key)?;
         self.palette(&[f("palette")], &m.palette)?;
-        self.range(&[f("main_bars")], m.main_bars, 1, 64, "between 1 and 64 bars")?;
-        self.range(&[f("variants")], m.variants, 1, 16, "between 1 and 16 variants")?;
+        self.range(
+            &[f("main_bars")],
+            m.main_bars,
+            1,
+            64,
+            "between 1 and 64 bars",
+        )?;
+        self.range(
+            &[f("variants")],
+            m.variants,
+            1,
+            16,
+            "between 1 and 16 variants",
+        )?;
         self.layers(&[f("layers")], &m.layers)?;
         self.range(
             &[f("layer_smoothing_beats")],
@@ -474,7 +491,13 @@ impl<'a> Cx<'a> {
                 self.quantize(&at("quantize"), q)?;
             }
             if let Some(c) = t.crossfade_beats {
-                self.range(&at("crossfade_beats"), c, 0.0, 64.0, "between 0 and 64 beats")?;
+                self.range(
+                    &at("crossfade_beats"),
+                    c,
+                    0.0,
+                    64.0,
+                    "between 0 and 64 beats",
+                )?;
             }
         }
         Ok(())

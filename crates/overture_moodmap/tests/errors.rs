@@ -95,13 +95,7 @@ fn syntax_errors_point_at_the_offending_token() {
     let cut = &BASE[..BASE.find("\"fight\": (").unwrap()];
     let e = err(cut);
     assert_eq!(e.kind, ErrorKind::Syntax);
-    assert_eq!(
-        e.location,
-        Some(Location {
-            line: 6,
-            column: 9
-        })
-    );
+    assert_eq!(e.location, Some(Location { line: 6, column: 9 }));
     assert_eq!(e.found, "the end of the file");
 }
 
@@ -157,14 +151,27 @@ fn expressions_that_do_not_parse_are_located_at_the_string() {
 fn invalid_keys_are_located_at_the_key() {
     let e = err(&edit("arousal: -0.5)", "arousal: -0.5, key: \"H minor\")"));
     assert_eq!(e.kind, ErrorKind::InvalidKey);
-    assert_eq!(e.location, Some(Location { line: 5, column: 52 }));
+    assert_eq!(
+        e.location,
+        Some(Location {
+            line: 5,
+            column: 52
+        })
+    );
     assert_eq!(e.field, "moods.calm.key");
     assert_eq!(e.found, "\"H minor\"");
     assert!(e.expected.contains("\"D minor\""), "{e}");
     let e = err(&add("    key: \"D lydian\","));
     assert_eq!(
         (e.kind, e.location, e.field.as_str()),
-        (ErrorKind::InvalidKey, Some(Location { line: 11, column: 10 }), "key")
+        (
+            ErrorKind::InvalidKey,
+            Some(Location {
+                line: 11,
+                column: 10
+            }),
+            "key"
+        )
     );
 }
 
@@ -186,7 +193,10 @@ fn out_of_range_numbers_are_located_at_the_value() {
         "maps/test.moodmap.ron:2:36: signals.threat.default: expected a default within the range (0, 1), found 3",
     );
     check(
-        &edit("tempo: 140)", "tempo: 140, layers: { drums: (enter: 1.5) })"),
+        &edit(
+            "tempo: 140)",
+            "tempo: 140, layers: { drums: (enter: 1.5) })",
+        ),
         ErrorKind::OutOfRange,
         "maps/test.moodmap.ron:6:85: moods.fight.layers.drums.enter: expected an intensity between 0 and 1, found 1.5",
     );
@@ -196,12 +206,18 @@ fn out_of_range_numbers_are_located_at_the_value() {
         "maps/test.moodmap.ron:11:31: stingers.hit.bars: expected between 1 and 8 bars, found 0",
     );
     check(
-        &edit("when: \"threat > 0.6 && !boss\"", "when: \"threat\", above: 0.6, below: 0.5"),
+        &edit(
+            "when: \"threat > 0.6 && !boss\"",
+            "when: \"threat\", above: 0.6, below: 0.5",
+        ),
         ErrorKind::OutOfRange,
         "maps/test.moodmap.ron:9:60: rules[0].below: expected a value greater than `above` (0.6), found 0.5",
     );
     check(
-        &edit("when: \"threat > 0.6 && !boss\"", "when: \"threat\", hysteresis: -0.1"),
+        &edit(
+            "when: \"threat > 0.6 && !boss\"",
+            "when: \"threat\", hysteresis: -0.1",
+        ),
         ErrorKind::OutOfRange,
         "maps/test.moodmap.ron:9:53: rules[0].hysteresis: expected a finite margin ≥ 0, found -0.1",
     );
@@ -215,7 +231,10 @@ fn out_of_range_numbers_are_located_at_the_value() {
 #[test]
 fn duplicates_point_at_the_second_definition() {
     check(
-        &edit("    },\n    rules", "        \"calm\": (valence: 0, arousal: 0),\n    },\n    rules"),
+        &edit(
+            "    },\n    rules",
+            "        \"calm\": (valence: 0, arousal: 0),\n    },\n    rules",
+        ),
         ErrorKind::Duplicate,
         "maps/test.moodmap.ron:7:9: moods.calm: expected each mood defined once, found `calm` a second time",
     );
@@ -235,12 +254,30 @@ fn duplicates_point_at_the_second_definition() {
 fn names_paths_and_missing_moods_are_checked() {
     let e = err(&edit("flags: [\"boss\"]", "flags: [\"max\"]"));
     assert_eq!(e.kind, ErrorKind::InvalidName);
-    assert_eq!(e.location, Some(Location { line: 3, column: 13 }));
-    assert_eq!((e.field.as_str(), e.found.as_str()), ("flags[0]", "\"max\""));
+    assert_eq!(
+        e.location,
+        Some(Location {
+            line: 3,
+            column: 13
+        })
+    );
+    assert_eq!(
+        (e.field.as_str(), e.found.as_str()),
+        ("flags[0]", "\"max\"")
+    );
 
-    let e = err(&edit("tempo: 140)", "tempo: 140, leitmotif: \"/home/me/theme.mid\")"));
+    let e = err(&edit(
+        "tempo: 140)",
+        "tempo: 140, leitmotif: \"/home/me/theme.mid\")",
+    ));
     assert_eq!(e.kind, ErrorKind::InvalidPath);
-    assert_eq!(e.location, Some(Location { line: 6, column: 71 }));
+    assert_eq!(
+        e.location,
+        Some(Location {
+            line: 6,
+            column: 71
+        })
+    );
     assert_eq!(e.field, "moods.fight.leitmotif");
 
     check(
@@ -264,7 +301,10 @@ fn bytes_that_are_not_utf8_and_missing_files_are_reported() {
 
     let e = MoodMap::load("no/such/map.moodmap.ron").unwrap_err();
     assert_eq!((e.kind, e.location), (ErrorKind::Io, None));
-    assert!(e.to_string().starts_with("no/such/map.moodmap.ron: expected a readable file, found "));
+    assert!(
+        e.to_string()
+            .starts_with("no/such/map.moodmap.ron: expected a readable file, found ")
+    );
 }
 
 #[test]

@@ -19,8 +19,10 @@ fn every_truncation_of_the_demo_map_is_an_error_with_a_location() {
             Ok(_) => panic!("the map cut at byte {cut} should not parse"),
             Err(e) => e,
         };
-        let at = e.location.unwrap_or_else(|| panic!("no location for the cut at {cut}: {e}"));
-        let lines = DEMO[..cut].lines().count().max(1);
+        let at = e
+            .location
+            .unwrap_or_else(|| panic!("no location for the cut at {cut}: {e}"));
+        let lines = DEMO[..cut].lines().count().max(1) as u32;
         assert!(at.line >= 1 && at.line <= lines + 1, "{e}");
     }
 }
@@ -35,9 +37,36 @@ fn garbled_maps_never_panic() {
         state
     };
     let pieces: &[&[u8]] = &[
-        b"(", b")", b"[", b"]", b"{", b"}", b",", b":", b"\"", b"r#\"", b"/*", b"//", b"\n",
-        b"-", b"1e999", b"NaN", b"inf", b"Some(", b"Phrase(0)", b"\xff", b"\xc3", b"\xe2\x82",
-        b"&&", b"!", b"max(", b"((((((((((((", b"\"combat\"", b"when", b"#![enable(", b"'",
+        b"(",
+        b")",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b",",
+        b":",
+        b"\"",
+        b"r#\"",
+        b"/*",
+        b"//",
+        b"\n",
+        b"-",
+        b"1e999",
+        b"NaN",
+        b"inf",
+        b"Some(",
+        b"Phrase(0)",
+        b"\xff",
+        b"\xc3",
+        b"\xe2\x82",
+        b"&&",
+        b"!",
+        b"max(",
+        b"((((((((((((",
+        b"\"combat\"",
+        b"when",
+        b"#![enable(",
+        b"'",
     ];
     let mut parsed = 0;
     for _ in 0..3000 {

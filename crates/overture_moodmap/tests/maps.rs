@@ -41,7 +41,10 @@ fn the_demo_map_parses_into_a_playable_score() {
     assert_eq!(combat.layer_quantize, Quantize::Bar);
 
     let boss = score.mood("boss").unwrap();
-    assert_eq!((boss.tonic.index(), boss.mode), (1, Some(Mode::HarmonicMinor)));
+    assert_eq!(
+        (boss.tonic.index(), boss.mode),
+        (1, Some(Mode::HarmonicMinor))
+    );
     assert_eq!(boss.main_bars, 16);
     let theme = map.leitmotif("boss").unwrap();
     assert!(theme.ends_with("../music/theme.mid"));
@@ -57,7 +60,9 @@ fn the_demo_map_parses_into_a_playable_score() {
     );
     assert_eq!(
         score.transition(Some("combat"), "explore"),
-        Transition::at(Quantize::Phrase(4)).crossfade_beats(4.0).bridge(true)
+        Transition::at(Quantize::Phrase(4))
+            .crossfade_beats(4.0)
+            .bridge(true)
     );
     assert_eq!(
         score.transition(Some("tension"), "victory"),
@@ -66,11 +71,19 @@ fn the_demo_map_parses_into_a_playable_score() {
 
     let level_up = score.stinger("level_up").unwrap();
     assert_eq!(
-        (level_up.quantize, level_up.duck_db, level_up.bars, level_up.arousal_shift),
+        (
+            level_up.quantize,
+            level_up.duck_db,
+            level_up.bars,
+            level_up.arousal_shift
+        ),
         (Quantize::Bar, 6.0, 2, 0.5)
     );
     let pickup = score.stinger("pickup").unwrap();
-    assert_eq!((pickup.quantize, pickup.duck_db, pickup.bars), (Quantize::Beat, 3.0, 1));
+    assert_eq!(
+        (pickup.quantize, pickup.duck_db, pickup.bars),
+        (Quantize::Beat, 3.0, 1)
+    );
 }
 
 #[test]
@@ -97,7 +110,13 @@ fn the_demo_map_plays_its_story() {
 #[test]
 fn the_minimal_map_takes_the_documented_defaults() {
     let map = MoodMap::load(example("minimal")).unwrap_or_else(|e| panic!("{e}"));
-    assert!(std::fs::read_to_string(example("minimal")).unwrap().lines().count() <= 10);
+    assert!(
+        std::fs::read_to_string(example("minimal"))
+            .unwrap()
+            .lines()
+            .count()
+            <= 10
+    );
     assert_eq!(map.default_mood(), Some("calm"));
     assert_eq!(map.min_dwell_secs, 2.0);
     assert!(map.flags.is_empty() && map.stingers.is_empty() && map.transitions.is_empty());
@@ -123,7 +142,8 @@ fn defaults_round_trip_through_ron() {
     for name in ["minimal", "demo"] {
         let map = MoodMap::load(example(name)).unwrap();
         let written = map.to_ron();
-        let again = MoodMap::parse(&written, map.path()).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        let again =
+            MoodMap::parse(&written, map.path()).unwrap_or_else(|e| panic!("{e}\n{written}"));
         assert_eq!(again, map, "{name}");
         assert_eq!(again.to_score(), map.to_score(), "{name}");
     }
@@ -146,7 +166,11 @@ fn defaults_round_trip_through_ron() {
         "min_dwell_secs: 2.0",
         "intensity: \"1\"",
     ] {
-        assert!(bare.to_ron().contains(field), "{field} missing from\n{}", bare.to_ron());
+        assert!(
+            bare.to_ron().contains(field),
+            "{field} missing from\n{}",
+            bare.to_ron()
+        );
     }
 }
 
@@ -178,15 +202,28 @@ fn to_score_resolves_every_override() {
     );
     let score = map.to_score();
     let plain = score.mood("plain").unwrap();
-    assert_eq!((plain.bpm, plain.tonic.index(), plain.mode), (90.0, 6, Some(Mode::Major)));
+    assert_eq!(
+        (plain.bpm, plain.tonic.index(), plain.mode),
+        (90.0, 6, Some(Mode::Major))
+    );
     assert_eq!(plain.palette, "chiptune");
-    assert_eq!((plain.main_bars, plain.variants, plain.drums), (4, 3, false));
+    assert_eq!(
+        (plain.main_bars, plain.variants, plain.drums),
+        (4, 3, false)
+    );
     assert_eq!(plain.layers.len(), 1);
     assert_eq!(
-        (plain.layers[0].role, plain.layers[0].enter, plain.layers[0].full),
+        (
+            plain.layers[0].role,
+            plain.layers[0].enter,
+            plain.layers[0].full
+        ),
         (Role::Bass, 0.1, 0.4)
     );
-    assert_eq!((plain.layer_smoothing_beats, plain.layer_quantize), (1.0, Quantize::Bar));
+    assert_eq!(
+        (plain.layer_smoothing_beats, plain.layer_quantize),
+        (1.0, Quantize::Bar)
+    );
 
     let special = score.mood("special").unwrap();
     assert_eq!(
@@ -194,12 +231,19 @@ fn to_score_resolves_every_override() {
         (150.0, 10, Some(Mode::Dorian))
     );
     assert_eq!(special.palette, "battle");
-    assert_eq!((special.main_bars, special.variants, special.drums), (12, 1, true));
+    assert_eq!(
+        (special.main_bars, special.variants, special.drums),
+        (12, 1, true)
+    );
     let roles: Vec<Role> = special.layers.iter().map(|l| l.role).collect();
     assert_eq!(roles, [Role::Drums, Role::Texture]);
     assert_eq!(special.layers[0].curve, LayerCurve::Linear);
     assert_eq!(
-        (special.layers[1].enter, special.layers[1].full, special.layers[1].curve),
+        (
+            special.layers[1].enter,
+            special.layers[1].full,
+            special.layers[1].curve
+        ),
         (0.0, 1.0, LayerCurve::Smooth)
     );
     assert_eq!(

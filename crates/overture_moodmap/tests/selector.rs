@@ -63,7 +63,10 @@ fn hysteresis_keeps_a_noisy_signal_near_the_threshold_from_flip_flopping() {
 
     let without = changes(&threshold_map("", 0.0), &values);
     let with = changes(&threshold_map(", hysteresis: 0.1", 0.0), &values);
-    assert!(without > 100, "without hysteresis the mood flips {without} times");
+    assert!(
+        without > 100,
+        "without hysteresis the mood flips {without} times"
+    );
     assert_eq!(with, 1, "with hysteresis it enters combat once and stays");
 }
 
@@ -84,19 +87,21 @@ fn a_rule_that_holds_lets_go_only_past_its_threshold_by_the_margin() {
     assert_eq!(at(0.5), "combat");
     assert_eq!(at(0.46), "combat");
     assert_eq!(at(0.44), "calm");
-    assert_eq!(at(0.55), "calm", "once let go it needs the full threshold again");
+    assert_eq!(
+        at(0.55),
+        "calm",
+        "once let go it needs the full threshold again"
+    );
 }
 
 #[test]
 fn below_thresholds_and_bands_work_with_hysteresis() {
-    let map = map(
-        r#"(
+    let map = map(r#"(
             signals: { "health": (default: 1) },
             moods: { "fine": (valence: 0.5, arousal: 0), "hurt": (valence: -0.5, arousal: 0.5) },
             rules: [(mood: "hurt", when: "health", below: 0.25, hysteresis: 0.1)],
             min_dwell_secs: 0,
-        )"#,
-    );
+        )"#);
     let mut sel = MoodSelector::new();
     let mut s = Signals::new();
     let mut mood_at = |h: f64, t: f64| {
@@ -111,8 +116,7 @@ fn below_thresholds_and_bands_work_with_hysteresis() {
 
 #[test]
 fn the_highest_priority_rule_that_holds_wins() {
-    let map = map(
-        r#"(
+    let map = map(r#"(
             signals: { "threat": () },
             flags: ["boss", "won"],
             moods: {
@@ -129,8 +133,7 @@ fn the_highest_priority_rule_that_holds_wins() {
                 (mood: "early", when: "threat > 0.9", priority: 10),
             ],
             min_dwell_secs: 0,
-        )"#,
-    );
+        )"#);
     let mut sel = MoodSelector::new();
     let mut s = Signals::new();
     s.set("threat", 0.7).set_flag("boss", true);
@@ -202,7 +205,11 @@ fn an_override_forces_a_mood_at_once_and_releasing_it_returns_to_the_rules() {
 
     sel.force_mood(&map, "calm").unwrap();
     let forced = sel.update(&map, &s, 1.0);
-    assert_eq!((forced.mood, forced.changed), ("calm", true), "no dwell for a cutscene");
+    assert_eq!(
+        (forced.mood, forced.changed),
+        ("calm", true),
+        "no dwell for a cutscene"
+    );
     assert_eq!(sel.update(&map, &s, 30.0).mood, "calm", "rules are ignored");
 
     sel.release_mood();
@@ -219,8 +226,7 @@ fn an_override_forces_a_mood_at_once_and_releasing_it_returns_to_the_rules() {
 
 #[test]
 fn the_intensity_follows_its_expression_clamped_and_can_be_locked() {
-    let map = map(
-        r#"(
+    let map = map(r#"(
             signals: { "threat": (range: (0, 1)), "enemies": (range: (0, 50)) },
             moods: {
                 "calm": (valence: 0.5, arousal: -0.5),
@@ -229,8 +235,7 @@ fn the_intensity_follows_its_expression_clamped_and_can_be_locked() {
             rules: [(mood: "siege", when: "enemies", above: 10)],
             intensity: "threat * 0.5",
             min_dwell_secs: 0,
-        )"#,
-    );
+        )"#);
     let mut sel = MoodSelector::new();
     let mut s = Signals::new();
     s.set("threat", 0.6);
@@ -259,12 +264,10 @@ fn the_intensity_follows_its_expression_clamped_and_can_be_locked() {
 #[test]
 fn a_hot_reloaded_map_without_the_current_mood_switches_at_once() {
     let old = threshold_map("", 60.0);
-    let new = map(
-        r#"(
+    let new = map(r#"(
             moods: { "ambient": (valence: 0.2, arousal: -0.2), "calm": (valence: 0.5, arousal: -0.5) },
             min_dwell_secs: 60,
-        )"#,
-    );
+        )"#);
     let mut sel = MoodSelector::new();
     let mut s = Signals::new();
     s.set("threat", 0.9);
@@ -277,14 +280,12 @@ fn a_hot_reloaded_map_without_the_current_mood_switches_at_once() {
 
 #[test]
 fn signals_the_game_never_set_take_their_declared_defaults() {
-    let map = map(
-        r#"(
+    let map = map(r#"(
             signals: { "health": (default: 1, range: (0, 1)), "threat": () },
             flags: ["safe"],
             moods: { "calm": (valence: 0.5, arousal: -0.5) },
             intensity: "health - threat + safe",
-        )"#,
-    );
+        )"#);
     let mut s = Signals::new();
     assert_eq!(s.value(&map, "health"), 1.0);
     assert_eq!(s.value(&map, "threat"), 0.0);
