@@ -126,10 +126,12 @@ impl Arrangement {
                 track.name = t.name.clone();
                 track.program = t.program;
             }
-            track.notes.extend(t.notes.iter().map(|n| crate::note::Note {
-                start: n.start.saturating_add(offset),
-                ..*n
-            }));
+            track
+                .notes
+                .extend(t.notes.iter().map(|n| crate::note::Note {
+                    start: n.start.saturating_add(offset),
+                    ..*n
+                }));
             track.sort();
         }
         self.chords.extend(next.chords.iter().map(|c| ChordSpan {

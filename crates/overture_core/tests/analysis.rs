@@ -345,8 +345,16 @@ fn key_estimation_finds_scales_and_their_relative_minors_by_weight() {
         Some("D:maj".into())
     );
     // A natural-minor melody leaning on A, C and E.
-    let a_minor: Vec<(u8, u32)> = [(69, 8), (72, 4), (76, 4), (71, 1), (74, 1), (77, 1), (67, 1)]
-        .to_vec();
+    let a_minor: Vec<(u8, u32)> = [
+        (69, 8),
+        (72, 4),
+        (76, 4),
+        (71, 1),
+        (74, 1),
+        (77, 1),
+        (67, 1),
+    ]
+    .to_vec();
     assert_eq!(
         estimate_key(&a_minor).map(|k| k.to_string()),
         Some("A:min".into())

@@ -38,6 +38,7 @@ use crate::{
     corpus::{Calibration, Header},
     drums::{DrumRequest, compose_drums},
     error::ModelError,
+    motif::Motif,
     tokens::{
         self, DENSITY_LEVELS, DURATIONS, DYNAMICS_LEVELS, DYNAMICS_VELOCITY, Kind, MOOD_LEVELS,
         Part, Token, TokenId, TokenMode, VOCAB_SIZE,
@@ -109,6 +110,12 @@ pub struct Request {
     pub drums: bool,
     /// Sampling settings.
     pub sampling: Sampling,
+    /// A theme to state as the melody of the first bars of main sections
+    /// (transposed diatonically into the request's key); see [`crate::motif`].
+    pub motif: Option<Motif>,
+    /// Target register: the melody is moved by whole octaves so that its
+    /// median pitch comes nearest this MIDI pitch.
+    pub register: Option<u8>,
 }
 
 impl Request {
@@ -130,6 +137,8 @@ impl Request {
             seed: 0,
             drums: true,
             sampling: Sampling::default(),
+            motif: None,
+            register: None,
         }
     }
 
@@ -184,6 +193,18 @@ impl Request {
                 format!(
                     "expected a positive number, found {}",
                     self.sampling.temperature
+                ),
+            );
+        }
+        if let Some(r) = self.register
+            && !(tokens::MELODY_RANGE.0..=tokens::MELODY_RANGE.1).contains(&r)
+        {
+            return bad(
+                "register",
+                format!(
+                    "expected a MIDI pitch from {} to {}, found {r}",
+                    tokens::MELODY_RANGE.0,
+                    tokens::MELODY_RANGE.1
                 ),
             );
         }
@@ -436,6 +457,9 @@ impl Composer {
         for t in &mut arr.tracks {
             t.sort();
         }
+        if let Some(target) = r.register {
+            move_to_register(&mut arr, target);
+        }
         if matches!(r.section, SectionKind::Outro | SectionKind::Stinger) {
             final_hold(&mut arr, end - bar_ticks, end);
         }
@@ -470,6 +494,31 @@ pub(crate) fn chord_spans(changes: &[(u32, Chord)], end: u32) -> Vec<ChordSpan> 
             chord,
         })
         .collect()
+}
+
+/// Moves the melody by whole octaves so that its median pitch comes nearest
+/// `target` (staying within MIDI's range).
+fn move_to_register(arr: &mut Arrangement, target: u8) {
+    let Some(track) = arr.tracks.iter_mut().find(|t| t.role == Role::Melody) else {
+        return;
+    };
+    let mut pitches: Vec<u8> = track.notes.iter().map(|n| n.pitch).collect();
+    if pitches.is_empty() {
+        return;
+    }
+    pitches.sort_unstable();
+    let median = i32::from(pitches[pitches.len() / 2]);
+    let (lo, hi) = (i32::from(pitches[0]), i32::from(pitches[pitches.len() - 1]));
+    let mut octaves = ((i32::from(target) - median) as f64 / 12.0).round() as i32;
+    while octaves > 0 && hi + 12 * octaves > 127 {
+        octaves -= 1;
+    }
+    while octaves < 0 && lo + 12 * octaves < 0 {
+        octaves += 1;
+    }
+    for n in &mut track.notes {
+        n.pitch = (i32::from(n.pitch) + 12 * octaves) as u8;
+    }
 }
 
 /// The final cadence: the notes of the last onset in the last bar are held
@@ -668,6 +717,15 @@ struct Sequence {
     sampling: Sampling,
     rng: ChaCha8Rng,
     candidates: Vec<(TokenId, f64)>,
+    /// Motif notes to force: bar within the chunk, position, pitch token,
+    /// duration token.
+    motif: Vec<(u32, u32, TokenId, TokenId)>,
+    /// The next motif note to write.
+    motif_next: usize,
+    /// Bars (from the chunk's first) whose melody is the motif's alone.
+    motif_bars: u32,
+    /// The duration token owed to a forced motif pitch.
+    forced_duration: Option<TokenId>,
 }
 
 impl Sequence {
@@ -719,6 +777,30 @@ impl Sequence {
             bars,
         }
         .tokens();
+        let mut motif = Vec::new();
+        let mut motif_bars = 0;
+        if let Some(m) = r
+            .motif
+            .filter(|_| r.section == SectionKind::Main && first_bar == 0)
+        {
+            // The decoder adds `shift` to every pitch; write the motif before it.
+            let k = i32::from(key.tonic.index());
+            let shift = if k > 6 { k - 12 } else { k };
+            for (start, pitch, dur) in m.realize(key) {
+                let (bar, pos) = (start / tokens::POSITIONS, start % tokens::POSITIONS);
+                if bar >= bars {
+                    break;
+                }
+                let normalized = (i32::from(pitch) - shift).clamp(0, 127) as u8;
+                motif.push((
+                    bar,
+                    pos,
+                    Token::Pitch(Part::Melody, normalized).id(),
+                    Token::Duration(tokens::duration_index(dur)).id(),
+                ));
+            }
+            motif_bars = m.bars().min(bars);
+        }
         let mut scale = [false; 12];
         for i in key.mode.intervals() {
             scale[i as usize] = true;
@@ -765,6 +847,50 @@ impl Sequence {
                     .wrapping_add(u64::from(first_bar) + 1),
             ),
             candidates: Vec::with_capacity(VOCAB_SIZE as usize),
+            motif,
+            motif_next: 0,
+            motif_bars,
+            forced_duration: None,
+        }
+    }
+
+    /// The next motif note, if it starts in the current bar.
+    fn motif_pending(&self) -> Option<(u32, TokenId, TokenId)> {
+        let bar = self.bars_started.checked_sub(1)?;
+        self.motif
+            .get(self.motif_next)
+            .filter(|m| m.0 == bar)
+            .map(|m| (m.1, m.2, m.3))
+    }
+
+    /// Whether the current bar's melody belongs to the motif.
+    fn in_motif_bar(&self) -> bool {
+        self.bars_started >= 1 && self.bars_started - 1 < self.motif_bars
+    }
+
+    /// In a motif bar: no melody but the motif's, no position past the next
+    /// motif onset and no end of bar before it.
+    fn motif_filter(&mut self, logits: &[f32], temperature: f64) {
+        let pending = self.motif_pending().map(|m| m.0);
+        let before = self.candidates.clone();
+        self.candidates.retain(|&(id, _)| match Token::from_id(id) {
+            Some(Token::Pitch(Part::Melody, _)) => false,
+            Some(Token::Position(p)) => pending.is_none_or(|q| p <= q),
+            Some(Token::Bar | Token::Eos) => pending.is_none(),
+            _ => true,
+        });
+        if let Some(q) = pending
+            && self.expect == Expect::Body
+            && q > self.pos
+        {
+            let id = Token::Position(q).id();
+            if !self.candidates.iter().any(|c| c.0 == id) {
+                self.candidates
+                    .push((id, f64::from(logits[id as usize]) / temperature));
+            }
+        }
+        if self.candidates.is_empty() {
+            self.candidates = before;
         }
     }
 
@@ -792,6 +918,18 @@ impl Sequence {
             Expect::Density => Token::Density(self.controls[bar].0).id(),
             Expect::Dynamics => Token::Dynamics(self.controls[bar].1).id(),
             Expect::Pos0 => Token::Position(0).id(),
+            Expect::Duration if self.forced_duration.is_some() => {
+                self.forced_duration.take().unwrap_or_default()
+            }
+            Expect::Body | Expect::AfterPos
+                if self.last_pitch.is_none()
+                    && self.motif_pending().is_some_and(|m| m.0 == self.pos) =>
+            {
+                let (_, _, pitch, dur) = self.motif[self.motif_next];
+                self.motif_next += 1;
+                self.forced_duration = Some(dur);
+                pitch
+            }
             _ => self.sample(logits),
         };
         self.push(id);
@@ -992,6 +1130,9 @@ impl Sequence {
                 }
             }
             _ => unreachable!("forced states are not sampled"),
+        }
+        if self.in_motif_bar() {
+            self.motif_filter(logits, temperature);
         }
         if self.candidates.is_empty() {
             return end;

@@ -15,9 +15,11 @@ pub mod corpus;
 pub mod drums;
 pub mod error;
 pub mod eval;
+pub mod motif;
 pub mod tokens;
 pub mod train;
 pub mod transformer;
 
 pub use composer::{Composer, MoodSet, Request, Sampling};
 pub use error::ModelError;
+pub use motif::Motif;

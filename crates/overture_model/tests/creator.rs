@@ -1,0 +1,190 @@
+//! The creator workflow in the library: leitmotifs recur across moods in
+//! their keys and modes, the register follows a target, whole pieces have
+//! the requested length and fine-tuning on a user's MIDI folder moves the
+//! composer's statistics toward it.
+
+use std::path::{Path, PathBuf};
+
+use overture_core::{
+    arrangement::Arrangement,
+    key::{Key, Mode, PitchClass},
+    midi::{parse_midi, write_midi},
+    mood::Mood,
+    note::Note,
+    section::SectionKind,
+    time::{Meter, TICKS_PER_SIXTEENTH, Tempo},
+    track::Role,
+};
+use overture_model::{Composer, Motif, Request};
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/pop909-small")
+}
+
+/// A theme in C major, in sixteenths: E G A G | E . D C (a dotted rhythm).
+fn theme() -> Motif {
+    let mut a = Arrangement::new(
+        SectionKind::Main,
+        Tempo::from_bpm(100.0).unwrap(),
+        Meter::FOUR_FOUR,
+        "C:maj".parse().unwrap(),
+        2,
+    );
+    for (start, pitch, len) in [
+        (0, 76, 3),
+        (3, 79, 1),
+        (4, 81, 4),
+        (8, 79, 8),
+        (16, 76, 6),
+        (22, 74, 2),
+        (24, 72, 8),
+    ] {
+        a.track_mut(Role::Melody).notes.push(Note::new(
+            start * TICKS_PER_SIXTEENTH,
+            pitch,
+            len * TICKS_PER_SIXTEENTH,
+            96,
+        ));
+    }
+    let song = parse_midi(&write_midi(&a)).unwrap();
+    Motif::from_song(&song).unwrap().0
+}
+
+/// Scale-degree numbers (octave × 7 + degree) of the melody in the
+/// arrangement's key, with onsets in sixteenths; notes outside the scale
+/// break the chain.
+fn melody_degrees(arr: &Arrangement) -> Vec<(u32, Option<i32>)> {
+    let key = arr.key;
+    let tonic = i32::from(key.tonic.index());
+    arr.track(Role::Melody)
+        .map(|t| {
+            t.notes
+                .iter()
+                .map(|n| {
+                    let rel = i32::from(n.pitch) - tonic;
+                    let degree = key
+                        .mode
+                        .intervals()
+                        .iter()
+                        .position(|&i| i32::from(i) == rel.rem_euclid(12))
+                        .map(|d| rel.div_euclid(12) * 7 + d as i32);
+                    (n.start / TICKS_PER_SIXTEENTH, degree)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the motif's scale-step pattern and rhythm occur somewhere in the melody.
+fn contains_motif(arr: &Arrangement, motif: &Motif) -> bool {
+    let steps = motif.degree_steps();
+    let gaps: Vec<u32> = motif
+        .notes()
+        .windows(2)
+        .map(|w| u32::from(w[1].start - w[0].start))
+        .collect();
+    let mel = melody_degrees(arr);
+    mel.windows(steps.len() + 1).any(|w| {
+        w.windows(2).enumerate().all(|(i, p)| {
+            matches!((p[0].1, p[1].1), (Some(a), Some(b)) if b - a == steps[i])
+                && p[1].0 - p[0].0 == gaps[i]
+        })
+    })
+}
+
+#[test]
+fn a_leitmotif_recurs_in_every_mood_transposed_to_its_key_and_mode() {
+    let composer = Composer::load(shipped()).unwrap();
+    let motif = theme();
+    assert_eq!(motif.key().to_string(), "C:maj");
+    let moods = [
+        (0.7, 0.6, 2, Mode::Major),
+        (-0.7, 0.6, 9, Mode::Minor),
+        (-0.5, -0.7, 4, Mode::Minor),
+        (0.4, -0.6, 5, Mode::Major),
+    ];
+    let requests: Vec<Request> = moods
+        .iter()
+        .enumerate()
+        .map(|(i, &(v, a, tonic, mode))| Request {
+            tonic: PitchClass::new(tonic),
+            mode: Some(mode),
+            seed: 40 + i as u64,
+            motif: Some(motif),
+            ..Request::new(Mood::new(v, a).unwrap(), SectionKind::Main)
+        })
+        .collect();
+    let out = composer.compose_batch(&requests).unwrap();
+    let mut found = 0;
+    for (arr, r) in out.iter().zip(&requests) {
+        assert_eq!(arr.key, r.key());
+        if contains_motif(arr, &motif) {
+            found += 1;
+        }
+        // The model continues after the theme: melody in the bars after it.
+        let later = arr
+            .track(Role::Melody)
+            .unwrap()
+            .notes
+            .iter()
+            .filter(|n| n.start >= 2 * 1920)
+            .count();
+        assert!(
+            later >= 4,
+            "{}: only {later} melody notes after the motif",
+            arr.key
+        );
+        // The theme is stated exactly at the start, in the section's key.
+        let expect = motif.realize(arr.key);
+        let first: Vec<(u32, u8)> = arr.track(Role::Melody).unwrap().notes[..expect.len()]
+            .iter()
+            .map(|n| (n.start / TICKS_PER_SIXTEENTH, n.pitch % 12))
+            .collect();
+        let want: Vec<(u32, u8)> = expect.iter().map(|n| (n.0, n.1 % 12)).collect();
+        assert_eq!(first, want, "{}", arr.key);
+    }
+    assert!(found >= 3, "motif found in {found} of 4 moods");
+    // Minor keys get the minor third: the theme's E (the third of C) is F in D minor.
+    let d_minor = motif.realize(Key::new(PitchClass::new(2), Mode::Minor));
+    assert_eq!(d_minor[0].1 % 12, 5);
+}
+
+#[test]
+fn the_melody_moves_by_octaves_to_the_requested_register() {
+    let composer = Composer::load(shipped()).unwrap();
+    let median = |arr: &Arrangement| {
+        let mut p: Vec<u8> = arr
+            .track(Role::Melody)
+            .unwrap()
+            .notes
+            .iter()
+            .map(|n| n.pitch)
+            .collect();
+        p.sort_unstable();
+        i32::from(p[p.len() / 2])
+    };
+    for target in [55u8, 84] {
+        let r = Request {
+            register: Some(target),
+            seed: 5,
+            ..Request::new(Mood::new(0.3, 0.2).unwrap(), SectionKind::Main)
+        };
+        let arr = composer.compose(&r).unwrap();
+        assert!(
+            (median(&arr) - i32::from(target)).abs() <= 6,
+            "median {} for target {target}",
+            median(&arr)
+        );
+    }
+    let bad = Request {
+        register: Some(20),
+        ..Request::new(Mood::new(0.3, 0.2).unwrap(), SectionKind::Main)
+    };
+    assert!(
+        composer
+            .compose(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("register")
+    );
+}
