@@ -16,6 +16,7 @@ pub mod drums;
 pub mod error;
 pub mod eval;
 pub mod motif;
+pub mod piece;
 pub mod prompt;
 pub mod tokens;
 pub mod train;

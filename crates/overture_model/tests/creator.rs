@@ -188,3 +188,41 @@ fn the_melody_moves_by_octaves_to_the_requested_register() {
             .contains("register")
     );
 }
+
+#[test]
+fn a_piece_fills_its_length_and_repeats_exactly_for_the_same_seed() {
+    let composer = Composer::load(shipped()).unwrap();
+    let r = Request {
+        bpm: 120.0,
+        seed: 9,
+        motif: Some(theme()),
+        ..Request::new(Mood::new(-0.4, 0.3).unwrap(), SectionKind::Main)
+    };
+    let piece = composer.compose_piece(&r, 40.0).unwrap();
+    // 40 s at 120 BPM: 20 bars = intro 2, A B, outro 2.
+    assert_eq!(piece.arrangement.bars, 20);
+    assert_eq!(piece.arrangement.bars, piece.plan.bars());
+    let end = piece.arrangement.length_ticks();
+    for t in &piece.arrangement.tracks {
+        assert!(t.notes.iter().all(|n| u64::from(n.end()) <= end), "{}", t.role);
+    }
+    // The theme opens the first main section, right after the intro.
+    let intro_end = piece.plan.intro_bars * 1920;
+    let first_main: Vec<u8> = piece
+        .arrangement
+        .track(Role::Melody)
+        .unwrap()
+        .notes
+        .iter()
+        .filter(|n| n.start >= intro_end)
+        .take(theme().notes().len())
+        .map(|n| n.pitch % 12)
+        .collect();
+    let want: Vec<u8> = theme()
+        .realize(r.key())
+        .iter()
+        .map(|n| n.1 % 12)
+        .collect();
+    assert_eq!(first_main, want);
+    assert_eq!(composer.compose_piece(&r, 40.0).unwrap(), piece);
+}
