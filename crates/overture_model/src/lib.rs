@@ -18,6 +18,7 @@ pub mod eval;
 pub mod motif;
 pub mod piece;
 pub mod prompt;
+pub mod reference;
 pub mod tokens;
 pub mod train;
 pub mod transformer;

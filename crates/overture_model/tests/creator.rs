@@ -226,3 +226,71 @@ fn a_piece_fills_its_length_and_repeats_exactly_for_the_same_seed() {
     assert_eq!(first_main, want);
     assert_eq!(composer.compose_piece(&r, 40.0).unwrap(), piece);
 }
+
+#[test]
+fn a_reference_file_sets_tempo_density_mode_and_register() {
+    let composer = Composer::load(shipped()).unwrap();
+    let dir = std::env::temp_dir().join(format!("overture-like-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Busy and slow: A minor, 138 BPM, sixteen low melody notes and a chord per bar.
+    let mut reference = Arrangement::new(
+        SectionKind::Main,
+        Tempo::from_bpm(138.0).unwrap(),
+        Meter::FOUR_FOUR,
+        "A:min".parse().unwrap(),
+        4,
+    );
+    let line = [57u8, 60, 64, 60, 59, 62, 64, 57];
+    for bar in 0..4u32 {
+        for i in 0..16u32 {
+            let start = bar * 1920 + i * TICKS_PER_SIXTEENTH;
+            let pitch = line[(i % 8) as usize];
+            reference
+                .track_mut(Role::Melody)
+                .notes
+                .push(Note::new(start, pitch, TICKS_PER_SIXTEENTH, 90));
+        }
+        for p in [45u8, 52, 57, 60] {
+            reference
+                .track_mut(Role::Harmony)
+                .notes
+                .push(Note::new(bar * 1920, p, 1920, 70));
+        }
+    }
+    let path = dir.join("ref.mid");
+    overture_core::midi::save_midi(&reference, &path).unwrap();
+    let style = overture_model::reference::Style::read(&path).unwrap();
+    assert!((style.bpm - 138.0).abs() < 0.01);
+    assert_eq!(style.notes_per_bar, 20.0);
+    assert_eq!(style.mode(), Mode::Minor);
+    assert!((57..=60).contains(&style.register), "{}", style.register);
+    let calibration = &composer.file().calibration;
+    let mut r = Request::new(Mood::new(0.5, -0.8).unwrap(), SectionKind::Main);
+    style.apply(&mut r, calibration);
+    let calm = composer
+        .compose(&Request::new(Mood::new(0.5, -0.8).unwrap(), SectionKind::Main))
+        .unwrap();
+    let like = composer.compose(&r).unwrap();
+    assert_eq!(like.key.mode, Mode::Minor);
+    assert!((like.tempo.bpm() - 138.0).abs() < 0.01);
+    let npb = |a: &Arrangement| {
+        overture_core::analysis::notes_per_bar(a, &[Role::Melody, Role::Bass, Role::Harmony])
+    };
+    assert!(
+        npb(&like) > npb(&calm) + 3.0,
+        "density {} vs {}",
+        npb(&like),
+        npb(&calm)
+    );
+    let mut mel: Vec<u8> = like.track(Role::Melody).unwrap().notes.iter().map(|n| n.pitch).collect();
+    mel.sort_unstable();
+    assert!((i32::from(mel[mel.len() / 2]) - i32::from(style.register)).abs() <= 6);
+    // A file with only drums is refused with its name.
+    let mut drums = reference.clone();
+    drums.tracks.retain(|t| t.role == Role::Drums);
+    drums.track_mut(Role::Drums).notes.push(Note::new(0, 36, 240, 100));
+    let dpath = dir.join("drums.mid");
+    overture_core::midi::save_midi(&drums, &dpath).unwrap();
+    let e = overture_model::reference::Style::read(&dpath).unwrap_err().to_string();
+    assert!(e.contains("drums.mid") && e.contains("no pitched notes"), "{e}");
+}
