@@ -6,8 +6,9 @@
 //! 2 under 24 and 4 from 24 up; the rest is main sections of 8 bars in the
 //! order A B A C A B A C … (as many distinct variants as that order uses),
 //! with any remainder under 8 bars composed as a short bridge placed before
-//! the last main section. Every main variant states the request's motif;
-//! the bridge does not.
+//! the last main section (a piece too short for an 8-bar main has one main
+//! of what is left). Every main variant states the request's motif; the
+//! bridge does not.
 
 use overture_core::{arrangement::Arrangement, section::SectionKind};
 
@@ -25,6 +26,8 @@ pub struct PiecePlan {
     pub variant_bars: Vec<u32>,
     /// The main sections in playing order, as indices into `variant_bars`.
     pub order: Vec<usize>,
+    /// The variant that is a short bridge (no motif), if any.
+    pub bridge: Option<usize>,
     /// Outro bars.
     pub outro_bars: u32,
 }
@@ -34,7 +37,11 @@ impl PiecePlan {
     pub fn bars(&self) -> u32 {
         self.intro_bars
             + self.outro_bars
-            + self.order.iter().map(|&v| self.variant_bars[v]).sum::<u32>()
+            + self
+                .order
+                .iter()
+                .map(|&v| self.variant_bars[v])
+                .sum::<u32>()
     }
 
     /// The layout as text, e.g. `intro 4, A B A bridge(2) A, outro 4`.
@@ -43,10 +50,13 @@ impl PiecePlan {
             .order
             .iter()
             .map(|&v| {
-                if self.variant_bars[v] == 8 {
+                let bars = self.variant_bars[v];
+                if self.bridge == Some(v) {
+                    format!("bridge({bars})")
+                } else if bars == 8 {
                     char::from(b'A' + v as u8).to_string()
                 } else {
-                    format!("bridge({})", self.variant_bars[v])
+                    format!("{}({bars})", char::from(b'A' + v as u8))
                 }
             })
             .collect();
@@ -83,17 +93,27 @@ pub fn plan(bpm: f64, seconds: f64) -> Result<PiecePlan, ModelError> {
     let (full, rest) = (mains / 8, mains % 8);
     let mut order: Vec<usize> = (0..full as usize).map(|j| ORDER[j % ORDER.len()]).collect();
     let mut variant_bars = vec![8; order.iter().max().map_or(0, |m| m + 1)];
+    let mut bridge = None;
     if rest > 0 {
         variant_bars.push(rest);
-        let bridge = variant_bars.len() - 1;
-        // Before the last main section, or at the end when there are fewer than two.
-        let at = if order.len() >= 2 { order.len() - 1 } else { order.len() };
-        order.insert(at, bridge);
+        let v = variant_bars.len() - 1;
+        // Before the last main section, or at the end when there are fewer
+        // than two; a piece too short for an 8-bar main has just this one.
+        let at = if order.len() >= 2 {
+            order.len() - 1
+        } else {
+            order.len()
+        };
+        order.insert(at, v);
+        if full > 0 {
+            bridge = Some(v);
+        }
     }
     Ok(PiecePlan {
         intro_bars: edge,
         variant_bars,
         order,
+        bridge,
         outro_bars: edge,
     })
 }
@@ -126,7 +146,11 @@ impl Composer {
                 section: SectionKind::Main,
                 bars,
                 seed: main.seed.wrapping_add(v as u64),
-                motif: if bars == 8 { main.motif } else { None },
+                motif: if plan.bridge == Some(v) {
+                    None
+                } else {
+                    main.motif
+                },
                 ..*main
             });
         }
@@ -164,7 +188,12 @@ mod tests {
         assert_eq!(p.describe(), "intro 4, A bridge(6) B, outro 4");
         // 240 s at 100 BPM: 100 bars = 4 + 92 + 4, 92 = 11 × 8 + 4.
         let p = plan(100.0, 240.0).unwrap();
-        assert_eq!(p.describe(), "intro 4, A B A C A B A C A B bridge(4) A, outro 4");
+        assert_eq!(
+            p.describe(),
+            "intro 4, A B A C A B A C A B bridge(4) A, outro 4"
+        );
+        let p = plan(90.0, 30.0).unwrap();
+        assert_eq!(p.describe(), "intro 2, A(7), outro 2");
         let p = plan(100.0, 10.0).unwrap();
         assert_eq!((p.intro_bars, p.outro_bars, p.bars()), (1, 1, 4));
         let p = plan(100.0, 2.0).unwrap();

@@ -178,7 +178,13 @@ const fn entry(kind: WordKind, words: &'static [&'static str], effect: Effect) -
 
 /// The prompt vocabulary (the table in the module docs).
 pub const VOCABULARY: &[Entry] = &[
-    genre(&["cinematic", "film", "trailer"], "orchestral", Some(0.0), Some(0.2), Some(90.0)),
+    genre(
+        &["cinematic", "film", "trailer"],
+        "orchestral",
+        Some(0.0),
+        Some(0.2),
+        Some(90.0),
+    ),
     entry(
         WordKind::Genre,
         &["ambient", "atmospheric", "drone"],
@@ -191,7 +197,13 @@ pub const VOCABULARY: &[Entry] = &[
             ..e()
         },
     ),
-    genre(&["orchestral", "symphonic", "classical"], "orchestral", None, None, None),
+    genre(
+        &["orchestral", "symphonic", "classical"],
+        "orchestral",
+        None,
+        None,
+        None,
+    ),
     entry(
         WordKind::Genre,
         &["battle", "combat", "action", "boss", "fight"],
@@ -217,7 +229,9 @@ pub const VOCABULARY: &[Entry] = &[
         },
     ),
     genre(
-        &["chiptune", "8-bit", "8bit", "16-bit", "retro", "nes", "pixel"],
+        &[
+            "chiptune", "8-bit", "8bit", "16-bit", "retro", "nes", "pixel",
+        ],
         "chiptune",
         Some(0.3),
         Some(0.3),
@@ -262,19 +276,41 @@ pub const VOCABULARY: &[Entry] = &[
         Some(120.0),
     ),
     genre(&["pop"], "orchestral", Some(0.4), Some(0.3), Some(110.0)),
-    mood(&["happy", "joyful", "cheerful", "bright", "upbeat"], 0.7, 0.5),
     mood(
-        &["sad", "melancholic", "melancholy", "sorrowful", "somber", "mournful", "tragic"],
+        &["happy", "joyful", "cheerful", "bright", "upbeat"],
+        0.7,
+        0.5,
+    ),
+    mood(
+        &[
+            "sad",
+            "melancholic",
+            "melancholy",
+            "sorrowful",
+            "somber",
+            "mournful",
+            "tragic",
+        ],
         -0.7,
         -0.4,
     ),
-    mood(&["tense", "suspenseful", "anxious", "ominous", "urgent"], -0.5, 0.6),
     mood(
-        &["calm", "peaceful", "relaxed", "serene", "gentle", "tranquil", "soft"],
+        &["tense", "suspenseful", "anxious", "ominous", "urgent"],
+        -0.5,
+        0.6,
+    ),
+    mood(
+        &[
+            "calm", "peaceful", "relaxed", "serene", "gentle", "tranquil", "soft",
+        ],
         0.4,
         -0.7,
     ),
-    mood(&["triumphant", "heroic", "victorious", "uplifting", "hopeful"], 0.8, 0.7),
+    mood(
+        &["triumphant", "heroic", "victorious", "uplifting", "hopeful"],
+        0.8,
+        0.7,
+    ),
     mood(&["dark", "sinister", "gloomy", "grim"], -0.8, 0.0),
     mood(&["angry", "aggressive", "fierce", "furious"], -0.6, 0.9),
     mood(&["mysterious", "eerie", "haunting"], -0.3, -0.2),
@@ -282,21 +318,38 @@ pub const VOCABULARY: &[Entry] = &[
     mood(&["romantic", "tender", "warm"], 0.5, -0.3),
     mood(&["energetic", "exciting", "driving"], 0.4, 0.8),
     mood(&["playful", "whimsical", "quirky"], 0.6, 0.3),
-    entry(WordKind::Tempo, &["slow", "ballad"], Effect { bpm: Some(70.0), ..e() }),
+    entry(
+        WordKind::Tempo,
+        &["slow", "ballad"],
+        Effect {
+            bpm: Some(70.0),
+            ..e()
+        },
+    ),
     entry(
         WordKind::Tempo,
         &["moderate", "medium", "mid-tempo"],
-        Effect { bpm: Some(100.0), ..e() },
+        Effect {
+            bpm: Some(100.0),
+            ..e()
+        },
     ),
     entry(
         WordKind::Tempo,
         &["fast", "quick", "uptempo"],
-        Effect { bpm: Some(140.0), ..e() },
+        Effect {
+            bpm: Some(140.0),
+            ..e()
+        },
     ),
     entry(
         WordKind::Layers,
         &["sparse percussion", "light percussion", "soft drums"],
-        Effect { drums: Some(true), intensity: Some(0.25), ..e() },
+        Effect {
+            drums: Some(true),
+            intensity: Some(0.25),
+            ..e()
+        },
     ),
     entry(
         WordKind::Layers,
@@ -307,66 +360,145 @@ pub const VOCABULARY: &[Entry] = &[
             "without percussion",
             "drumless",
         ],
-        Effect { drums: Some(false), ..e() },
+        Effect {
+            drums: Some(false),
+            ..e()
+        },
     ),
     entry(
         WordKind::Layers,
         &["no bass", "without bass"],
-        Effect { without: Some(Role::Bass), ..e() },
+        Effect {
+            without: Some(Role::Bass),
+            ..e()
+        },
     ),
     entry(
         WordKind::Layers,
         &["no melody", "without melody"],
-        Effect { without: Some(Role::Melody), ..e() },
+        Effect {
+            without: Some(Role::Melody),
+            ..e()
+        },
     ),
     entry(
         WordKind::Layers,
         &["solo piano", "piano only"],
-        Effect { drums: Some(false), palette: Some("ambient"), ..e() },
+        Effect {
+            drums: Some(false),
+            palette: Some("ambient"),
+            ..e()
+        },
     ),
     entry(
         WordKind::Layers,
         &["drums", "percussion", "beat", "beats"],
-        Effect { drums: Some(true), ..e() },
+        Effect {
+            drums: Some(true),
+            ..e()
+        },
     ),
     entry(
         WordKind::Density,
         &["sparse", "minimal", "minimalist", "quiet", "light"],
-        Effect { intensity: Some(0.2), ..e() },
+        Effect {
+            intensity: Some(0.2),
+            ..e()
+        },
     ),
     entry(
         WordKind::Density,
         &["dense", "busy", "full", "intense", "heavy"],
-        Effect { intensity: Some(0.85), ..e() },
+        Effect {
+            intensity: Some(0.85),
+            ..e()
+        },
     ),
     entry(
         WordKind::Instrument,
         &["piano", "keys", "flute", "pad", "pads"],
-        Effect { palette: Some("ambient"), ..e() },
+        Effect {
+            palette: Some("ambient"),
+            ..e()
+        },
     ),
     entry(
         WordKind::Instrument,
-        &["strings", "violin", "cello", "harp", "brass", "horns", "choir", "orchestra"],
-        Effect { palette: Some("orchestral"), ..e() },
+        &[
+            "strings",
+            "violin",
+            "cello",
+            "harp",
+            "brass",
+            "horns",
+            "choir",
+            "orchestra",
+        ],
+        Effect {
+            palette: Some("orchestral"),
+            ..e()
+        },
     ),
     entry(
         WordKind::Instrument,
         &["synth", "synths", "saw", "lead"],
-        Effect { palette: Some("battle"), ..e() },
+        Effect {
+            palette: Some("battle"),
+            ..e()
+        },
     ),
     entry(
         WordKind::Instrument,
         &["chip", "square", "pulse"],
-        Effect { palette: Some("chiptune"), ..e() },
+        Effect {
+            palette: Some("chiptune"),
+            ..e()
+        },
     ),
 ];
 
 /// Words that carry no meaning in a prompt and are skipped.
 pub const FILLER: &[&str] = &[
-    "a", "an", "the", "in", "with", "and", "of", "for", "at", "to", "some", "very", "music",
-    "track", "song", "tune", "theme", "piece", "soundtrack", "score", "loop", "style", "feel",
-    "feeling", "vibe", "vibes", "mood", "tempo", "key", "by", "on", "&", "+", "-", "but", "bit",
-    "little", "mostly", "game", "background",
+    "a",
+    "an",
+    "the",
+    "in",
+    "with",
+    "and",
+    "of",
+    "for",
+    "at",
+    "to",
+    "some",
+    "very",
+    "music",
+    "track",
+    "song",
+    "tune",
+    "theme",
+    "piece",
+    "soundtrack",
+    "score",
+    "loop",
+    "style",
+    "feel",
+    "feeling",
+    "vibe",
+    "vibes",
+    "mood",
+    "tempo",
+    "key",
+    "by",
+    "on",
+    "&",
+    "+",
+    "-",
+    "but",
+    "bit",
+    "little",
+    "mostly",
+    "game",
+    "background",
 ];
 
 /// A parsed prompt: the request it describes and the words it did not know.
@@ -530,7 +662,10 @@ pub fn parse(text: &str) -> Result<Prompt, ModelError> {
         // Two-word phrases first.
         if let Some(n) = next {
             let phrase = format!("{w} {n}");
-            if let Some(entry) = VOCABULARY.iter().find(|e| e.words.contains(&phrase.as_str())) {
+            if let Some(entry) = VOCABULARY
+                .iter()
+                .find(|e| e.words.contains(&phrase.as_str()))
+            {
                 apply(
                     entry,
                     &mut valence,
@@ -654,7 +789,11 @@ fn apply(
     without: &mut Vec<Role>,
 ) {
     let fx = entry.effect;
-    let weight = if entry.kind == WordKind::Mood { 2.0 } else { 1.0 };
+    let weight = if entry.kind == WordKind::Mood {
+        2.0
+    } else {
+        1.0
+    };
     if let Some(v) = fx.valence {
         valence.0 += weight * v;
         valence.1 += weight;
@@ -709,7 +848,10 @@ mod tests {
         let p = parse("cinematic ambient in D minor, 90 BPM, sparse percussion").unwrap();
         assert_eq!(p.key(), Some("D:min".parse().unwrap()));
         assert_eq!(p.bpm, 90.0);
-        assert!(p.drums, "sparse percussion turns drums on over ambient's none");
+        assert!(
+            p.drums,
+            "sparse percussion turns drums on over ambient's none"
+        );
         assert_eq!(p.intensity, 0.25);
         assert!(p.mood.arousal < 0.0, "{}", p.describe());
         assert_eq!(p.palette, "ambient", "the last genre wins");
@@ -770,7 +912,12 @@ mod tests {
             let e = parse(bad).unwrap_err().to_string();
             assert!(e.contains("prompt") && e.contains("empty"), "{e}");
         }
-        assert!(parse("the a of").unwrap_err().to_string().contains("filler"));
+        assert!(
+            parse("the a of")
+                .unwrap_err()
+                .to_string()
+                .contains("filler")
+        );
         assert!(parse("5000 bpm").unwrap_err().to_string().contains("5000"));
     }
 }

@@ -70,7 +70,9 @@ impl Style {
             melody = top_line(&all);
         }
         if melody.is_empty() {
-            return Err(err("the reference has no pitched notes (only drums?)".into()));
+            return Err(err(
+                "the reference has no pitched notes (only drums?)".into()
+            ));
         }
         let key = song
             .key
@@ -122,7 +124,11 @@ impl Style {
             self.bpm,
             self.notes_per_bar,
             self.arousal(calibration),
-            if self.mode() == Mode::Major { "major" } else { "minor" },
+            if self.mode() == Mode::Major {
+                "major"
+            } else {
+                "minor"
+            },
             self.majorness,
             self.key,
             self.register

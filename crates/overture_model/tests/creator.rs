@@ -204,7 +204,11 @@ fn a_piece_fills_its_length_and_repeats_exactly_for_the_same_seed() {
     assert_eq!(piece.arrangement.bars, piece.plan.bars());
     let end = piece.arrangement.length_ticks();
     for t in &piece.arrangement.tracks {
-        assert!(t.notes.iter().all(|n| u64::from(n.end()) <= end), "{}", t.role);
+        assert!(
+            t.notes.iter().all(|n| u64::from(n.end()) <= end),
+            "{}",
+            t.role
+        );
     }
     // The theme opens the first main section, right after the intro.
     let intro_end = piece.plan.intro_bars * 1920;
@@ -218,11 +222,7 @@ fn a_piece_fills_its_length_and_repeats_exactly_for_the_same_seed() {
         .take(theme().notes().len())
         .map(|n| n.pitch % 12)
         .collect();
-    let want: Vec<u8> = theme()
-        .realize(r.key())
-        .iter()
-        .map(|n| n.1 % 12)
-        .collect();
+    let want: Vec<u8> = theme().realize(r.key()).iter().map(|n| n.1 % 12).collect();
     assert_eq!(first_main, want);
     assert_eq!(composer.compose_piece(&r, 40.0).unwrap(), piece);
 }
@@ -245,10 +245,12 @@ fn a_reference_file_sets_tempo_density_mode_and_register() {
         for i in 0..16u32 {
             let start = bar * 1920 + i * TICKS_PER_SIXTEENTH;
             let pitch = line[(i % 8) as usize];
-            reference
-                .track_mut(Role::Melody)
-                .notes
-                .push(Note::new(start, pitch, TICKS_PER_SIXTEENTH, 90));
+            reference.track_mut(Role::Melody).notes.push(Note::new(
+                start,
+                pitch,
+                TICKS_PER_SIXTEENTH,
+                90,
+            ));
         }
         for p in [45u8, 52, 57, 60] {
             reference
@@ -268,7 +270,10 @@ fn a_reference_file_sets_tempo_density_mode_and_register() {
     let mut r = Request::new(Mood::new(0.5, -0.8).unwrap(), SectionKind::Main);
     style.apply(&mut r, calibration);
     let calm = composer
-        .compose(&Request::new(Mood::new(0.5, -0.8).unwrap(), SectionKind::Main))
+        .compose(&Request::new(
+            Mood::new(0.5, -0.8).unwrap(),
+            SectionKind::Main,
+        ))
         .unwrap();
     let like = composer.compose(&r).unwrap();
     assert_eq!(like.key.mode, Mode::Minor);
@@ -282,15 +287,29 @@ fn a_reference_file_sets_tempo_density_mode_and_register() {
         npb(&like),
         npb(&calm)
     );
-    let mut mel: Vec<u8> = like.track(Role::Melody).unwrap().notes.iter().map(|n| n.pitch).collect();
+    let mut mel: Vec<u8> = like
+        .track(Role::Melody)
+        .unwrap()
+        .notes
+        .iter()
+        .map(|n| n.pitch)
+        .collect();
     mel.sort_unstable();
     assert!((i32::from(mel[mel.len() / 2]) - i32::from(style.register)).abs() <= 6);
     // A file with only drums is refused with its name.
     let mut drums = reference.clone();
     drums.tracks.retain(|t| t.role == Role::Drums);
-    drums.track_mut(Role::Drums).notes.push(Note::new(0, 36, 240, 100));
+    drums
+        .track_mut(Role::Drums)
+        .notes
+        .push(Note::new(0, 36, 240, 100));
     let dpath = dir.join("drums.mid");
     overture_core::midi::save_midi(&drums, &dpath).unwrap();
-    let e = overture_model::reference::Style::read(&dpath).unwrap_err().to_string();
-    assert!(e.contains("drums.mid") && e.contains("no pitched notes"), "{e}");
+    let e = overture_model::reference::Style::read(&dpath)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("drums.mid") && e.contains("no pitched notes"),
+        "{e}"
+    );
 }
