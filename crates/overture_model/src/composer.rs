@@ -329,7 +329,10 @@ impl Composer {
         for (ri, r) in requests.iter().enumerate() {
             let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));
             arr.provenance = Provenance {
-                model: Some(self.file.name.clone()),
+                model: Some(match &self.file.base {
+                    Some(b) => format!("{} (fine-tuned from {})", self.file.name, b.name),
+                    None => self.file.name.clone(),
+                }),
                 seed: Some(r.seed),
                 mood: Some(r.mood),
                 ..Provenance::overture()

@@ -313,3 +313,171 @@ fn a_reference_file_sets_tempo_density_mode_and_register() {
         "{e}"
     );
 }
+
+/// A tiny distinctive corpus: major-pentatonic pieces in five keys with a
+/// dotted melody (3 + 1 sixteenths), a I–vi bass in whole notes and half-note
+/// chords; returns the folder and the pieces.
+fn pentatonic_corpus(dir: &Path) -> Vec<Arrangement> {
+    let mut pieces = Vec::new();
+    let mut state = 12345u64;
+    let mut next = move |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let penta = [0i32, 2, 4, 7, 9];
+    for (i, key) in ["C:maj", "G:maj", "D:maj", "F:maj", "A:maj", "E:maj"]
+        .iter()
+        .enumerate()
+    {
+        let key: overture_core::key::Key = key.parse().unwrap();
+        let tonic = i32::from(key.tonic.index());
+        let mut a = Arrangement::new(
+            SectionKind::Main,
+            Tempo::from_bpm(96.0).unwrap(),
+            Meter::FOUR_FOUR,
+            key,
+            16,
+        );
+        let mut degree = 5i32; // index into an extended pentatonic ladder
+        for bar in 0..16u32 {
+            let t = bar * 1920;
+            for (pos, len) in [(0, 3), (3, 1), (4, 3), (7, 1), (8, 3), (11, 1), (12, 4)] {
+                degree = (degree + next(5) as i32 - 2).clamp(2, 9);
+                let pitch = 60 + tonic + 12 * (degree / 5) + penta[(degree % 5) as usize] - 12;
+                a.track_mut(Role::Melody).notes.push(Note::new(
+                    t + pos * TICKS_PER_SIXTEENTH,
+                    pitch as u8,
+                    len * TICKS_PER_SIXTEENTH,
+                    92,
+                ));
+            }
+            let (root, third, fifth) = if bar % 2 == 0 { (0, 4, 7) } else { (9, 12, 16) };
+            a.track_mut(Role::Bass)
+                .notes
+                .push(Note::new(t, (36 + tonic + root) as u8, 1920, 80));
+            for half in [0, 960] {
+                for iv in [root, third, fifth] {
+                    a.track_mut(Role::Harmony).notes.push(Note::new(
+                        t + half,
+                        (55 + tonic + iv) as u8,
+                        960,
+                        64,
+                    ));
+                }
+            }
+        }
+        overture_core::midi::save_midi(&a, dir.join(format!("piece{i}.mid"))).unwrap();
+        pieces.push(a);
+    }
+    pieces
+}
+
+#[test]
+fn fine_tuning_on_a_midi_folder_moves_pitch_and_rhythm_statistics_toward_it() {
+    use overture_core::analysis::{
+        histogram_overlap, ioi_histogram, mean_histogram, pitch_class_histogram,
+    };
+    use overture_model::train::{TrainOptions, train};
+    let dir = std::env::temp_dir().join(format!("overture-finetune-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let corpus_dir = dir.join("my_midis");
+    std::fs::create_dir_all(&corpus_dir).unwrap();
+    let pieces = pentatonic_corpus(&corpus_dir);
+    let target_pc = mean_histogram(&pieces.iter().map(pitch_class_histogram).collect::<Vec<_>>());
+    let target_ioi = mean_histogram(&pieces.iter().map(ioi_histogram).collect::<Vec<_>>());
+
+    let out = dir.join("mine");
+    let opts = TrainOptions {
+        corpus: corpus_dir.clone(),
+        out: out.clone(),
+        base: Some(shipped()),
+        steps: Some(12),
+        batch_tokens: 2048,
+        learning_rate: 1e-3,
+        warmup: 5,
+        checkpoint_every: 1000,
+        ..TrainOptions::default()
+    };
+    let record = train(&opts, |_| {}).unwrap();
+    assert_eq!(record.steps, 12);
+    assert!(record.corpus.contains("6 songs"), "{}", record.corpus);
+
+    let stats = |composer: &Composer| {
+        let requests: Vec<Request> = (0..6)
+            .map(|seed| Request {
+                tonic: PitchClass::new(0),
+                mode: Some(Mode::Major),
+                seed,
+                drums: false,
+                ..Request::new(Mood::new(0.3, 0.0).unwrap(), SectionKind::Main)
+            })
+            .collect();
+        let out = composer.compose_batch(&requests).unwrap();
+        let pc = mean_histogram(&out.iter().map(pitch_class_histogram).collect::<Vec<_>>());
+        let ioi = mean_histogram(&out.iter().map(ioi_histogram).collect::<Vec<_>>());
+        (
+            histogram_overlap(&pc, &target_pc),
+            histogram_overlap(&ioi, &target_ioi),
+        )
+    };
+    let base = Composer::load(shipped()).unwrap();
+    let mine = Composer::load(&out).unwrap();
+    let (base_pc, base_ioi) = stats(&base);
+    let (mine_pc, mine_ioi) = stats(&mine);
+    println!(
+        "pitch-class overlap {base_pc:.3} → {mine_pc:.3}, IOI overlap {base_ioi:.3} → {mine_ioi:.3}"
+    );
+    assert!(
+        mine_pc > base_pc + 0.05,
+        "pitch classes {base_pc:.3} → {mine_pc:.3}"
+    );
+    assert!(
+        mine_ioi > base_ioi + 0.3,
+        "IOI {base_ioi:.3} → {mine_ioi:.3}"
+    );
+    // The model file names its base, and so does what it composes.
+    assert_eq!(
+        mine.file().base.as_ref().map(|b| b.name.as_str()),
+        Some("pop909-small")
+    );
+    let arr = mine
+        .compose(&Request::new(
+            Mood::new(0.0, 0.0).unwrap(),
+            SectionKind::Main,
+        ))
+        .unwrap();
+    assert_eq!(
+        arr.provenance.model.as_deref(),
+        Some("mine (fine-tuned from pop909-small)")
+    );
+}
+
+#[test]
+fn a_folder_without_usable_midi_is_refused_with_its_name() {
+    use overture_model::train::{TrainOptions, train};
+    let dir = std::env::temp_dir().join(format!("overture-badcorpus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not music").unwrap();
+    let opts = |corpus: PathBuf| TrainOptions {
+        corpus,
+        out: dir.join("out/mine"),
+        base: Some(shipped()),
+        steps: Some(1),
+        ..TrainOptions::default()
+    };
+    let e = train(&opts(dir.clone()), |_| {}).unwrap_err().to_string();
+    assert!(
+        e.contains(dir.to_str().unwrap()) && e.contains("no .mid"),
+        "{e}"
+    );
+    std::fs::write(dir.join("broken.mid"), b"MThd garbage").unwrap();
+    let e = train(&opts(dir.clone()), |_| {}).unwrap_err().to_string();
+    assert!(
+        e.contains("no usable MIDI files") && e.contains("1 unreadable"),
+        "{e}"
+    );
+    assert!(!dir.join("out").exists(), "nothing written");
+}
