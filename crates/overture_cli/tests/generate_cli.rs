@@ -256,3 +256,110 @@ fn bad_input_gives_one_line_and_leaves_the_output_folder_as_it_was() {
     assert!(out.join("keep.txt").exists() && out.join("v01/mix.wav").exists());
     assert!(comment(&out.join("v01/mix.wav")).contains("prompt=\"happy kazoo\""));
 }
+
+#[test]
+fn fine_tuning_from_the_cli_writes_a_model_that_generate_can_use() {
+    let dir = temp_dir("train");
+    let corpus = dir.join("my_midis");
+    std::fs::create_dir_all(&corpus).unwrap();
+    for (i, key) in ["C:maj", "A:min", "F:maj"].iter().enumerate() {
+        let mut a = Arrangement::new(
+            SectionKind::Main,
+            Tempo::from_bpm(100.0).unwrap(),
+            Meter::FOUR_FOUR,
+            key.parse().unwrap(),
+            8,
+        );
+        let tonic = a.key.tonic.index();
+        for bar in 0..8u32 {
+            for (k, pos) in [0u32, 3, 4, 7, 8, 11, 12].iter().enumerate() {
+                let pitch = 60 + tonic + [0u8, 2, 4, 7, 9][(k + bar as usize + i) % 5];
+                a.track_mut(Role::Melody).notes.push(Note::new(
+                    bar * 1920 + pos * TICKS_PER_SIXTEENTH,
+                    pitch,
+                    TICKS_PER_SIXTEENTH,
+                    90,
+                ));
+            }
+            a.track_mut(Role::Bass)
+                .notes
+                .push(Note::new(bar * 1920, 36 + tonic, 1920, 80));
+        }
+        save_midi(&a, corpus.join(format!("{i}.mid"))).unwrap();
+    }
+    let out = dir.join("models/mine");
+    let m = model();
+    let o = overture(&[
+        "train",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--from",
+        &m,
+        "--out",
+        out.to_str().unwrap(),
+        "--steps",
+        "3",
+        "--batch-tokens",
+        "1024",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("trained 3 steps") && stdout.contains("3 songs"),
+        "{stdout}"
+    );
+    let json = std::fs::read_to_string(dir.join("models/mine.json")).unwrap();
+    assert!(
+        json.contains("\"base\"") && json.contains("pop909-small"),
+        "{json}"
+    );
+
+    let pieces = dir.join("pieces");
+    let o = overture(&[
+        "generate",
+        "calm piano",
+        "--model",
+        out.to_str().unwrap(),
+        "--out",
+        pieces.to_str().unwrap(),
+        "--seconds",
+        "8",
+        "--variations",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        comment(&pieces.join("v01/mix.wav")).contains("model=mine (fine-tuned from pop909-small)")
+    );
+
+    // A folder with no usable MIDI: one line naming it, and no model written.
+    let empty = dir.join("nothing");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("readme.txt"), "no music here").unwrap();
+    let bad_out = dir.join("models/none");
+    one_line_error(
+        &overture(&[
+            "train",
+            "--corpus",
+            empty.to_str().unwrap(),
+            "--from",
+            &m,
+            "--out",
+            bad_out.to_str().unwrap(),
+        ]),
+        &[empty.to_str().unwrap(), "no .mid or .midi files"],
+    );
+    assert!(!dir.join("models/none.json").exists());
+    one_line_error(
+        &overture(&[
+            "train",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--from",
+            "/nonexistent/base",
+            "--out",
+            bad_out.to_str().unwrap(),
+        ]),
+        &["--from", "/nonexistent/base"],
+    );
+}
