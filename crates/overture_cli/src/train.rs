@@ -116,7 +116,6 @@ pub fn train(args: TrainArgs) -> Result<()> {
         resume: args.resume,
         limit_songs: args.limit_songs,
         time_limit: args.minutes.map(|m| Duration::from_secs_f64(m * 60.0)),
-        ..TrainOptions::default()
     };
     let bar = ProgressBar::new(1);
     bar.set_style(
