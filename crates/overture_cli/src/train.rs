@@ -10,8 +10,11 @@ use plotters::prelude::*;
 
 /// Learning rate when fine-tuning with `--from` (a fifth of the pretraining rate).
 const FINE_TUNE_LR: f64 = 4e-4;
-/// Steps when fine-tuning with `--from` and no `--steps` or `--epochs`.
-const FINE_TUNE_STEPS: usize = 60;
+/// The most steps a fine-tune takes unless `--steps` says otherwise.
+const FINE_TUNE_MAX_STEPS: usize = 300;
+/// Padded tokens per batch when fine-tuning (small folders still get several
+/// steps per pass).
+const FINE_TUNE_BATCH_TOKENS: usize = 2048;
 
 /// Arguments of `overture train`.
 #[derive(clap::Args)]
@@ -24,20 +27,19 @@ pub struct TrainArgs {
     /// are inferred, no labels needed.
     #[arg(long, value_name = "MODEL")]
     from: Option<PathBuf>,
-    /// Train exactly this many steps (default with --from: 60).
+    /// Stop after at most this many steps (default with --from: 300).
     #[arg(long)]
     steps: Option<usize>,
     /// Output path without extension: writes OUT.safetensors, OUT.json,
     /// OUT.loss.csv, OUT.loss.png and a checkpoint folder OUT.ckpt/.
     #[arg(long, default_value = "models/pop909-small")]
     out: PathBuf,
-    /// Passes over the training set (the shipped model used 3; default 3,
-    /// or 60 steps with --from).
+    /// Passes over the training set (the shipped model used 3).
+    #[arg(long, default_value_t = 3.0)]
+    epochs: f64,
+    /// Padded tokens per batch (default 8192, or 2048 with --from).
     #[arg(long)]
-    epochs: Option<f64>,
-    /// Padded tokens per batch.
-    #[arg(long, default_value_t = 8192)]
-    batch_tokens: usize,
+    batch_tokens: Option<usize>,
     /// Peak learning rate (default 2e-3, or 4e-4 with --from).
     #[arg(long)]
     lr: Option<f64>,
@@ -95,19 +97,19 @@ pub fn train(args: TrainArgs) -> Result<()> {
         corpus: args.corpus.clone(),
         out: args.out.clone(),
         model,
-        epochs: args.epochs.unwrap_or(3.0),
-        steps: args.steps.or(if fine_tune && args.epochs.is_none() {
-            Some(FINE_TUNE_STEPS)
-        } else {
-            None
-        }),
+        epochs: args.epochs,
+        steps: args.steps.or(fine_tune.then_some(FINE_TUNE_MAX_STEPS)),
         base: args.from.clone(),
         warmup: if fine_tune {
             10
         } else {
             TrainOptions::default().warmup
         },
-        batch_tokens: args.batch_tokens,
+        batch_tokens: args.batch_tokens.unwrap_or(if fine_tune {
+            FINE_TUNE_BATCH_TOKENS
+        } else {
+            8192
+        }),
         learning_rate: args
             .lr
             .unwrap_or(if fine_tune { FINE_TUNE_LR } else { 2e-3 }),

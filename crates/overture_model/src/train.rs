@@ -59,7 +59,8 @@ pub struct TrainOptions {
     /// `corpus` is a folder of any MIDI files
     /// ([`load_midi_folder`](corpus::load_midi_folder)).
     pub base: Option<PathBuf>,
-    /// Train exactly this many steps instead of `epochs` passes.
+    /// At most this many steps: training stops after the smaller of this
+    /// and `epochs` passes (the learning-rate schedule spans that many).
     pub steps: Option<usize>,
 }
 
@@ -510,9 +511,8 @@ pub fn train(
         batches(&data.train, opts.batch_tokens, &mut rng)
     };
     let per_epoch = epoch_batches(0).len();
-    let total = opts
-        .steps
-        .unwrap_or(((per_epoch as f64) * opts.epochs).ceil() as usize);
+    let by_epochs = ((per_epoch as f64) * opts.epochs).ceil() as usize;
+    let total = opts.steps.map_or(by_epochs, |s| s.min(by_epochs));
     on_progress(&report(format!(
         "{} parameters, {} steps ({} per epoch)",
         opts.model.parameters(),

@@ -395,7 +395,7 @@ fn fine_tuning_on_a_midi_folder_moves_pitch_and_rhythm_statistics_toward_it() {
         base: Some(shipped()),
         steps: Some(12),
         batch_tokens: 2048,
-        learning_rate: 1e-3,
+        learning_rate: 4e-4,
         warmup: 5,
         checkpoint_every: 1000,
         ..TrainOptions::default()
