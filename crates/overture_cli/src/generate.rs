@@ -134,6 +134,9 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
             args.variations
         );
     }
+    if args.out.exists() && !args.out.is_dir() {
+        bail!("--out {}: exists and is not a folder", args.out.display());
+    }
     overture_model::piece::plan(prompt.bpm, args.seconds)
         .map_err(|e| anyhow::anyhow!("--seconds {}: {e}", args.seconds))?;
     let palette_name = args.palette.clone().unwrap_or(prompt.palette.to_string());

@@ -789,12 +789,30 @@ impl Sequence {
             // The decoder adds `shift` to every pitch; write the motif before it.
             let k = i32::from(key.tonic.index());
             let shift = if k > 6 { k - 12 } else { k };
-            for (start, pitch, dur) in m.realize(key) {
+            let notes = m.realize(key);
+            // Move the whole theme by octaves into the melody range (as far
+            // as its span allows), so no single note folds on its own.
+            let (lo, hi) = notes.iter().fold((i32::MAX, i32::MIN), |(lo, hi), n| {
+                let p = i32::from(n.1) - shift;
+                (lo.min(p), hi.max(p))
+            });
+            let (range_lo, range_hi) = (
+                i32::from(tokens::MELODY_RANGE.0),
+                i32::from(tokens::MELODY_RANGE.1),
+            );
+            let mut octaves = 0;
+            while lo + 12 * octaves < range_lo && hi + 12 * (octaves + 1) <= range_hi {
+                octaves += 1;
+            }
+            while hi + 12 * octaves > range_hi && lo + 12 * (octaves - 1) >= range_lo {
+                octaves -= 1;
+            }
+            for (start, pitch, dur) in notes {
                 let (bar, pos) = (start / tokens::POSITIONS, start % tokens::POSITIONS);
                 if bar >= bars {
                     break;
                 }
-                let normalized = (i32::from(pitch) - shift).clamp(0, 127) as u8;
+                let normalized = (i32::from(pitch) - shift + 12 * octaves).clamp(0, 127) as u8;
                 motif.push((
                     bar,
                     pos,
@@ -1299,6 +1317,60 @@ mod tests {
                 assert_eq!(bars as u32, r.bars, "{section}");
                 assert_eq!(s.tokens.last(), Some(&Token::Eos.id()));
             }
+        }
+    }
+
+    #[test]
+    fn a_forced_motif_keeps_sequences_well_formed_even_when_it_fills_every_sixteenth() {
+        use overture_core::midi::parse_midi;
+        let composer = untrained();
+        // Twenty-four sixteenth notes in a row, then nothing: 1.5 bars of motif.
+        let mut a = Arrangement::new(
+            SectionKind::Main,
+            Tempo::from_bpm(100.0).unwrap(),
+            Meter::FOUR_FOUR,
+            "C:maj".parse().unwrap(),
+            2,
+        );
+        for i in 0..24u32 {
+            a.track_mut(Role::Melody).notes.push(Note::new(
+                i * TICKS_PER_SIXTEENTH,
+                60 + (i % 8) as u8,
+                TICKS_PER_SIXTEENTH,
+                90,
+            ));
+        }
+        let song = parse_midi(&overture_core::midi::write_midi(&a)).unwrap();
+        let motif = Motif::from_song(&song).unwrap().0;
+        for (seed, valence) in [(1, 0.5), (2, -0.5), (3, 0.0)] {
+            let r = Request {
+                seed,
+                motif: Some(motif),
+                ..Request::new(Mood::new(valence, 0.9).unwrap(), SectionKind::Main)
+            };
+            let mut seqs = vec![Sequence::new(
+                0,
+                &r,
+                0,
+                r.bars,
+                true,
+                768,
+                &composer.file.calibration,
+            )];
+            composer.run(&mut seqs).unwrap();
+            let s = &seqs[0];
+            assert!(s.done && is_well_formed(&s.tokens[s.header_len..]));
+            assert_eq!(s.motif_next, 24, "every motif note written");
+            let arr = composer.decode(&r, seqs.iter());
+            let melody = &arr.track(Role::Melody).unwrap().notes;
+            let first: Vec<u32> = melody
+                .iter()
+                .take(24)
+                .map(|n| n.start / TICKS_PER_SIXTEENTH)
+                .collect();
+            assert_eq!(first, (0..24).collect::<Vec<_>>());
+            // Only the motif's melody in its bars.
+            assert!(melody.iter().filter(|n| n.start < 2 * 1920).count() == 24);
         }
     }
 

@@ -513,6 +513,9 @@ pub fn load_midi_folder(root: &Path) -> Result<(Vec<GridSong>, SkipCounts), Mode
     Ok((songs, skips))
 }
 
+/// The most bars read from one file of a MIDI folder.
+const MAX_FILE_BARS: usize = 2048;
+
 fn load_midi_song(path: &Path, root: &Path) -> Result<GridSong, Skip> {
     use overture_core::{analysis, midi::DRUM_CHANNEL, note::Note, time::Meter, track::Role};
     let midi = read_midi(path).map_err(|_| Skip::Unreadable)?;
@@ -587,7 +590,9 @@ fn load_midi_song(path: &Path, root: &Path) -> Result<GridSong, Skip> {
         .map(|n| n.start)
         .max()
         .unwrap_or(0);
-    let n_bars = ((end + sixteenth / 2) / sixteenth / POSITIONS + 1) as usize;
+    // Notes past the first MAX_FILE_BARS bars (a corrupt file's stray tick) are dropped.
+    let n_bars = ((end.saturating_add(sixteenth / 2) / sixteenth / POSITIONS + 1) as usize)
+        .min(MAX_FILE_BARS);
     let mut bars = vec![GridBar::default(); n_bars];
     for (notes, part) in [
         (&melody, Part::Melody),
@@ -595,7 +600,7 @@ fn load_midi_song(path: &Path, root: &Path) -> Result<GridSong, Skip> {
         (&harmony, Part::Harmony),
     ] {
         for n in notes {
-            let s = (n.start + sixteenth / 2) / sixteenth;
+            let s = n.start.saturating_add(sixteenth / 2) / sixteenth;
             let (b, pos) = ((s / POSITIONS) as usize, s % POSITIONS);
             if b >= n_bars {
                 continue;

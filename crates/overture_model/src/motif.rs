@@ -67,8 +67,9 @@ pub struct MotifNote {
 pub struct Motif {
     notes: [MotifNote; MAX_MOTIF_NOTES],
     len: u8,
-    /// MIDI pitch of the reference tonic (the tonic at or below the first note).
-    base: u8,
+    /// MIDI pitch of the reference tonic (the tonic at or below the first
+    /// note; below 0 for the lowest notes).
+    base: i16,
     /// The key the motif was written in.
     key: Key,
 }
@@ -149,9 +150,9 @@ impl Motif {
         let bar = 16 * TICKS_PER_SIXTEENTH;
         let first_bar = line[0].start / bar * bar;
         let tonic = key.tonic.index();
-        let first = line[0].pitch;
+        let first = i16::from(line[0].pitch);
         // The tonic at or below the first note.
-        let base = first - (first + 12 - tonic) % 12;
+        let base = first - (first + 12 - i16::from(tonic)) % 12;
         let intervals = key.mode.intervals();
         let mut notes = [MotifNote::default(); MAX_MOTIF_NOTES];
         let mut len = 0usize;
@@ -176,7 +177,7 @@ impl Motif {
             notes[len] = MotifNote {
                 start: start as u8,
                 duration: duration as u8,
-                degree: (octave * 7 + d as i32).clamp(-60, 60) as i8,
+                degree: (octave * 7 + d as i32).clamp(-127, 127) as i8,
                 alter: (pc - intervals[d]) as i8,
             };
             len += 1;
@@ -310,6 +311,25 @@ mod tests {
         assert_eq!(top.len(), 2);
         assert_eq!(top[0].pitch, 64);
         assert_eq!(top[0].duration, 4 * TICKS_PER_SIXTEENTH);
+    }
+
+    #[test]
+    fn themes_at_the_edges_of_the_midi_range_realize_without_overflow() {
+        // D0 in F major: the reference tonic lies below MIDI 0.
+        let notes = line(&[(0, 2, 4), (4, 127, 4), (8, 0, 4)]);
+        let (m, _) = Motif::from_line(&notes, "F:maj".parse().unwrap());
+        for key in ["C:maj", "F#:min", "B:dorian"] {
+            let r = m.realize(key.parse().unwrap());
+            assert_eq!(r.len(), 3);
+            assert!(r.iter().all(|n| n.1 <= 127));
+        }
+        // F major to F major is the identity.
+        let same: Vec<u8> = m
+            .realize("F:maj".parse().unwrap())
+            .iter()
+            .map(|n| n.1)
+            .collect();
+        assert_eq!(same, [2, 127, 0]);
     }
 
     #[test]
