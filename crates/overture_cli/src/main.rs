@@ -1,6 +1,7 @@
 //! `overture`: render, export and inspect adaptive music from the command line.
 
 mod compose;
+mod generate;
 mod pianoroll;
 mod train;
 
@@ -44,6 +45,9 @@ enum Command {
     Compose(compose::ComposeArgs),
     /// Evaluate a trained composer; writes a JSON and a Markdown report.
     Eval(compose::EvalArgs),
+    /// Generate whole pieces from a text prompt: stems, mix, MIDI, piano roll
+    /// and an HTML page to compare the variations.
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(clap::Args)]
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::train(args),
         Command::Compose(args) => compose::compose(args),
         Command::Eval(args) => compose::eval(args),
+        Command::Generate(args) => generate::generate(args),
         Command::Palettes => {
             for name in Palette::BUILTIN {
                 println!("{name}");
@@ -207,15 +212,30 @@ fn render(args: RenderArgs) -> Result<()> {
     )
 }
 
+/// What [`write_piece`] wrote.
+pub(crate) struct Written {
+    /// Every file, stems first, then mix.wav, score.mid and pianoroll.png.
+    pub paths: Vec<PathBuf>,
+    /// Length of the audio in seconds.
+    pub seconds: f64,
+    /// Time spent rendering, seconds.
+    pub render_seconds: f64,
+    /// Integrated loudness of the mix.
+    pub lufs: f64,
+    /// True peak of the mix.
+    pub true_peak_dbtp: f64,
+}
+
 /// Renders an arrangement with a progress bar and writes one WAV per stem,
-/// mix.wav, score.mid and pianoroll.png into `out`, then prints what it wrote.
-pub(crate) fn render_and_write(
+/// mix.wav, score.mid and pianoroll.png into `out`, every file carrying the
+/// arrangement's provenance.
+pub(crate) fn write_piece(
     arrangement: &overture_core::arrangement::Arrangement,
     palette: &Palette,
     settings: &RenderSettings,
     out: &Path,
     title: &str,
-) -> Result<()> {
+) -> Result<Written> {
     let bar = ProgressBar::new(arrangement.note_count() as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} rendering {pos}/{len} notes [{bar:40}] {eta}")
@@ -227,7 +247,7 @@ pub(crate) fn render_and_write(
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
+    let render_seconds = started.elapsed().as_secs_f64();
 
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the output folder", out.display()))?;
@@ -241,7 +261,7 @@ pub(crate) fn render_and_write(
         ),
         genre: format!("{} {what}", arrangement.section),
     };
-    let mut written = Vec::new();
+    let mut paths = Vec::new();
     for stem in &rendered.stems {
         let path = out.join(format!("{}.wav", stem.role));
         wav::write_wav(
@@ -250,29 +270,45 @@ pub(crate) fn render_and_write(
             rendered.sample_rate,
             &info(stem.role.name()),
         )?;
-        written.push(path);
+        paths.push(path);
     }
     let mix = out.join("mix.wav");
     wav::write_wav(&mix, &rendered.mix, rendered.sample_rate, &info("mix"))?;
-    written.push(mix);
+    paths.push(mix);
     let midi_path = out.join("score.mid");
     midi::save_midi(arrangement, &midi_path)?;
-    written.push(midi_path);
+    paths.push(midi_path);
     let roll = out.join("pianoroll.png");
     pianoroll::write_piano_roll(arrangement, &roll)?;
-    written.push(roll);
+    paths.push(roll);
+    Ok(Written {
+        paths,
+        seconds: rendered.mix.len() as f64 / f64::from(rendered.sample_rate),
+        render_seconds,
+        lufs: rendered.loudness.integrated_lufs,
+        true_peak_dbtp: rendered.loudness.true_peak_dbtp,
+    })
+}
 
-    let seconds = rendered.mix.len() as f64 / f64::from(rendered.sample_rate);
+/// [`write_piece`], then prints what it wrote.
+pub(crate) fn render_and_write(
+    arrangement: &overture_core::arrangement::Arrangement,
+    palette: &Palette,
+    settings: &RenderSettings,
+    out: &Path,
+    title: &str,
+) -> Result<()> {
+    let w = write_piece(arrangement, palette, settings, out, title)?;
     println!(
         "rendered {:.1} s of audio in {:.2} s ({:.0}× real time) with palette `{}`: mix {:.1} LUFS, true peak {:.1} dBTP",
-        seconds,
-        elapsed,
-        seconds / elapsed.max(1e-9),
+        w.seconds,
+        w.render_seconds,
+        w.seconds / w.render_seconds.max(1e-9),
         palette.name,
-        rendered.loudness.integrated_lufs,
-        rendered.loudness.true_peak_dbtp
+        w.lufs,
+        w.true_peak_dbtp
     );
-    for path in written {
+    for path in w.paths {
         println!("  {}", path.display());
     }
     Ok(())

@@ -8,12 +8,28 @@ use indicatif::{ProgressBar, ProgressStyle};
 use overture_model::{train::TrainOptions, transformer::ModelConfig};
 use plotters::prelude::*;
 
+/// Learning rate when fine-tuning with `--from` (a fifth of the pretraining rate).
+const FINE_TUNE_LR: f64 = 4e-4;
+/// The most steps a fine-tune takes unless `--steps` says otherwise.
+const FINE_TUNE_MAX_STEPS: usize = 300;
+/// Padded tokens per batch when fine-tuning (small folders still get several
+/// steps per pass).
+const FINE_TUNE_BATCH_TOKENS: usize = 2048;
+
 /// Arguments of `overture train`.
 #[derive(clap::Args)]
 pub struct TrainArgs {
-    /// The POP909 folder.
+    /// The POP909 folder; with `--from`, a folder of your own MIDI files.
     #[arg(long, default_value = "../shared/corpus/pop909")]
     corpus: PathBuf,
+    /// Fine-tune this model (models/NAME) on `--corpus` instead of training
+    /// from scratch: its shape, weights and calibration are kept; sections
+    /// are inferred, no labels needed.
+    #[arg(long, value_name = "MODEL")]
+    from: Option<PathBuf>,
+    /// Stop after at most this many steps (default with --from: 300).
+    #[arg(long)]
+    steps: Option<usize>,
     /// Output path without extension: writes OUT.safetensors, OUT.json,
     /// OUT.loss.csv, OUT.loss.png and a checkpoint folder OUT.ckpt/.
     #[arg(long, default_value = "models/pop909-small")]
@@ -21,12 +37,12 @@ pub struct TrainArgs {
     /// Passes over the training set (the shipped model used 3).
     #[arg(long, default_value_t = 3.0)]
     epochs: f64,
-    /// Padded tokens per batch.
-    #[arg(long, default_value_t = 8192)]
-    batch_tokens: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 2e-3)]
-    lr: f64,
+    /// Padded tokens per batch (default 8192, or 2048 with --from).
+    #[arg(long)]
+    batch_tokens: Option<usize>,
+    /// Peak learning rate (default 2e-3, or 4e-4 with --from).
+    #[arg(long)]
+    lr: Option<f64>,
     /// Seed for initialization and shuffling.
     #[arg(long, default_value_t = 909)]
     seed: u64,
@@ -68,19 +84,40 @@ pub fn train(args: TrainArgs) -> Result<()> {
         args.d_model,
         args.heads
     );
+    let fine_tune = args.from.is_some();
+    if let Some(from) = &args.from {
+        overture_model::checkpoint::resolve(from)
+            .and_then(|(_, json)| overture_model::checkpoint::read_model_file(&json))
+            .context("--from")?;
+    }
+    if args.steps == Some(0) {
+        anyhow::bail!("--steps 0: expected at least 1 step");
+    }
     let opts = TrainOptions {
         corpus: args.corpus.clone(),
         out: args.out.clone(),
         model,
         epochs: args.epochs,
-        batch_tokens: args.batch_tokens,
-        learning_rate: args.lr,
+        steps: args.steps.or(fine_tune.then_some(FINE_TUNE_MAX_STEPS)),
+        base: args.from.clone(),
+        warmup: if fine_tune {
+            10
+        } else {
+            TrainOptions::default().warmup
+        },
+        batch_tokens: args.batch_tokens.unwrap_or(if fine_tune {
+            FINE_TUNE_BATCH_TOKENS
+        } else {
+            8192
+        }),
+        learning_rate: args
+            .lr
+            .unwrap_or(if fine_tune { FINE_TUNE_LR } else { 2e-3 }),
         seed: args.seed,
         checkpoint_every: args.checkpoint_every.max(1),
         resume: args.resume,
         limit_songs: args.limit_songs,
         time_limit: args.minutes.map(|m| Duration::from_secs_f64(m * 60.0)),
-        ..TrainOptions::default()
     };
     let bar = ProgressBar::new(1);
     bar.set_style(

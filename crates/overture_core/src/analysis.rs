@@ -38,7 +38,7 @@
 use crate::{
     arrangement::Arrangement,
     chord::{Chord, ChordQuality},
-    key::{Mode, PitchClass},
+    key::{Key, Mode, PitchClass},
     note::Note,
     time::TICKS_PER_SIXTEENTH,
     track::Role,
@@ -390,6 +390,59 @@ pub fn final_chord(arr: &Arrangement) -> Option<Chord> {
 /// is no final chord.
 pub fn ends_on_tonic(arr: &Arrangement) -> bool {
     final_chord(arr).is_some_and(|c| c.root == arr.key.tonic)
+}
+
+/// Krumhansl–Kessler key profiles (major, minor), tonic first.
+const MAJOR_PROFILE: [f64; 12] = [
+    6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
+];
+const MINOR_PROFILE: [f64; 12] = [
+    6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
+];
+
+/// The major or minor key that best explains weighted pitches, by the
+/// Krumhansl–Schmuckler method: the Pearson correlation of the duration-weighted
+/// pitch-class histogram with the Krumhansl–Kessler major and minor profiles
+/// rotated to each of the 12 tonics; the highest correlation wins (ties go to
+/// major, then to the lower tonic).
+///
+/// Each note is a MIDI pitch and a weight (a duration, say). `None` when the total
+/// weight is zero or only one pitch class occurs (nothing to tell keys apart).
+pub fn estimate_key(notes: &[(u8, u32)]) -> Option<Key> {
+    let mut weight = [0f64; 12];
+    for &(pitch, w) in notes {
+        weight[usize::from(PitchClass::of_midi(pitch).index())] += f64::from(w);
+    }
+    if weight.iter().filter(|&&w| w > 0.0).count() < 2 {
+        return None;
+    }
+    let corr = |profile: &[f64; 12], tonic: usize| -> f64 {
+        let x: Vec<f64> = (0..12).map(|i| weight[(i + tonic) % 12]).collect();
+        let mx = x.iter().sum::<f64>() / 12.0;
+        let my = profile.iter().sum::<f64>() / 12.0;
+        let (mut c, mut vx, mut vy) = (0.0, 0.0, 0.0);
+        for (a, b) in x.iter().zip(profile) {
+            c += (a - mx) * (b - my);
+            vx += (a - mx).powi(2);
+            vy += (b - my).powi(2);
+        }
+        c / (vx * vy).sqrt().max(1e-12)
+    };
+    let mut best: Option<(Key, f64)> = None;
+    for (mode, profile) in [(Mode::Major, &MAJOR_PROFILE), (Mode::Minor, &MINOR_PROFILE)] {
+        for tonic in 0..12u8 {
+            let r = corr(profile, usize::from(tonic));
+            if best.as_ref().is_none_or(|(_, b)| r > *b) {
+                best = Some((Key::new(PitchClass::new(tonic), mode), r));
+            }
+        }
+    }
+    best.map(|(k, _)| k)
+}
+
+/// The duration-weighted pitches of the pitched notes, for [`estimate_key`].
+pub fn weighted_pitches(arr: &Arrangement) -> Vec<(u8, u32)> {
+    pitched(arr).map(|(_, n)| (n.pitch, n.duration)).collect()
 }
 
 /// 1-based ranks of `values`, tied values sharing the mean of their ranks.

@@ -113,6 +113,34 @@ impl Arrangement {
         }
     }
 
+    /// Appends `next` after this arrangement's last bar: its notes and chords
+    /// move by [`length_ticks`](Self::length_ticks), tracks of the same role
+    /// merge, and the bar count grows by `next.bars`. Tempo, meter, key, section
+    /// and provenance stay this arrangement's (a piece is one key and tempo).
+    pub fn append(&mut self, next: &Arrangement) {
+        let offset = u32::try_from(self.length_ticks()).unwrap_or(u32::MAX);
+        for t in &next.tracks {
+            let fresh = self.track(t.role).is_none();
+            let track = self.track_mut(t.role);
+            if fresh {
+                track.name = t.name.clone();
+                track.program = t.program;
+            }
+            track
+                .notes
+                .extend(t.notes.iter().map(|n| crate::note::Note {
+                    start: n.start.saturating_add(offset),
+                    ..*n
+                }));
+            track.sort();
+        }
+        self.chords.extend(next.chords.iter().map(|c| ChordSpan {
+            start: c.start.saturating_add(offset),
+            ..*c
+        }));
+        self.bars += next.bars;
+    }
+
     /// Total number of notes over all tracks.
     pub fn note_count(&self) -> usize {
         self.tracks.iter().map(|t| t.notes.len()).sum()

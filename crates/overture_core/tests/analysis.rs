@@ -332,3 +332,64 @@ fn spearman_is_one_for_monotone_minus_one_for_reversed_and_handles_ties() {
     assert!(spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_nan());
     assert!(spearman(&[1.0, 2.0], &[1.0]).is_nan());
 }
+
+#[test]
+fn key_estimation_finds_scales_and_their_relative_minors_by_weight() {
+    // A D major scale, tonic and fifth held longer.
+    let d_major: Vec<(u8, u32)> = [62, 64, 66, 67, 69, 71, 73, 74]
+        .iter()
+        .map(|&p| (p, if p % 12 == 2 || p % 12 == 9 { 4 } else { 1 }))
+        .collect();
+    assert_eq!(
+        estimate_key(&d_major).map(|k| k.to_string()),
+        Some("D:maj".into())
+    );
+    // A natural-minor melody leaning on A, C and E.
+    let a_minor: Vec<(u8, u32)> = [
+        (69, 8),
+        (72, 4),
+        (76, 4),
+        (71, 1),
+        (74, 1),
+        (77, 1),
+        (67, 1),
+    ]
+    .to_vec();
+    assert_eq!(
+        estimate_key(&a_minor).map(|k| k.to_string()),
+        Some("A:min".into())
+    );
+    assert_eq!(estimate_key(&[]), None);
+    assert_eq!(estimate_key(&[(60, 5), (72, 5)]), None, "one pitch class");
+}
+
+#[test]
+fn appending_moves_notes_and_chords_after_the_last_bar() {
+    let mut a = arrangement("C:maj", 2);
+    add(&mut a, Role::Melody, 0, 60, 480);
+    a.chords.push(ChordSpan {
+        start: 0,
+        duration: 3840,
+        chord: chord("C:maj"),
+    });
+    let mut b = arrangement("C:maj", 1);
+    add(&mut b, Role::Melody, 480, 64, 480);
+    add(&mut b, Role::Bass, 0, 36, 1920);
+    b.chords.push(ChordSpan {
+        start: 0,
+        duration: 1920,
+        chord: chord("G:maj"),
+    });
+    a.append(&b);
+    assert_eq!(a.bars, 3);
+    let melody: Vec<(u32, u8)> = a
+        .track(Role::Melody)
+        .unwrap()
+        .notes
+        .iter()
+        .map(|n| (n.start, n.pitch))
+        .collect();
+    assert_eq!(melody, [(0, 60), (3840 + 480, 64)]);
+    assert_eq!(a.track(Role::Bass).unwrap().notes[0].start, 3840);
+    assert_eq!(a.chords[1].start, 3840);
+}

@@ -33,6 +33,22 @@ pub struct ModelFile {
     pub vocabulary: Vec<String>,
     /// How it was trained.
     pub training: TrainRecord,
+    /// The model it was fine-tuned from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseModel>,
+}
+
+/// Provenance of a fine-tuned model's starting point.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BaseModel {
+    /// The base model's name.
+    pub name: String,
+    /// Where it was loaded from.
+    pub path: String,
+    /// The corpus it was trained on.
+    pub corpus: String,
+    /// Its own base's name, if it was fine-tuned too.
+    pub base: Option<String>,
 }
 
 impl ModelFile {
@@ -50,6 +66,7 @@ impl ModelFile {
             calibration,
             vocabulary: vocabulary(),
             training,
+            base: None,
         }
     }
 }

@@ -38,6 +38,7 @@ use crate::{
     corpus::{Calibration, Header},
     drums::{DrumRequest, compose_drums},
     error::ModelError,
+    motif::Motif,
     tokens::{
         self, DENSITY_LEVELS, DURATIONS, DYNAMICS_LEVELS, DYNAMICS_VELOCITY, Kind, MOOD_LEVELS,
         Part, Token, TokenId, TokenMode, VOCAB_SIZE,
@@ -109,6 +110,12 @@ pub struct Request {
     pub drums: bool,
     /// Sampling settings.
     pub sampling: Sampling,
+    /// A theme to state as the melody of the first bars of main sections
+    /// (transposed diatonically into the request's key); see [`crate::motif`].
+    pub motif: Option<Motif>,
+    /// Target register: the melody is moved by whole octaves so that its
+    /// median pitch comes nearest this MIDI pitch.
+    pub register: Option<u8>,
 }
 
 impl Request {
@@ -130,6 +137,8 @@ impl Request {
             seed: 0,
             drums: true,
             sampling: Sampling::default(),
+            motif: None,
+            register: None,
         }
     }
 
@@ -184,6 +193,18 @@ impl Request {
                 format!(
                     "expected a positive number, found {}",
                     self.sampling.temperature
+                ),
+            );
+        }
+        if let Some(r) = self.register
+            && !(tokens::MELODY_RANGE.0..=tokens::MELODY_RANGE.1).contains(&r)
+        {
+            return bad(
+                "register",
+                format!(
+                    "expected a MIDI pitch from {} to {}, found {r}",
+                    tokens::MELODY_RANGE.0,
+                    tokens::MELODY_RANGE.1
                 ),
             );
         }
@@ -308,7 +329,10 @@ impl Composer {
         for (ri, r) in requests.iter().enumerate() {
             let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));
             arr.provenance = Provenance {
-                model: Some(self.file.name.clone()),
+                model: Some(match &self.file.base {
+                    Some(b) => format!("{} (fine-tuned from {})", self.file.name, b.name),
+                    None => self.file.name.clone(),
+                }),
                 seed: Some(r.seed),
                 mood: Some(r.mood),
                 ..Provenance::overture()
@@ -436,6 +460,9 @@ impl Composer {
         for t in &mut arr.tracks {
             t.sort();
         }
+        if let Some(target) = r.register {
+            move_to_register(&mut arr, target);
+        }
         if matches!(r.section, SectionKind::Outro | SectionKind::Stinger) {
             final_hold(&mut arr, end - bar_ticks, end);
         }
@@ -470,6 +497,31 @@ pub(crate) fn chord_spans(changes: &[(u32, Chord)], end: u32) -> Vec<ChordSpan> 
             chord,
         })
         .collect()
+}
+
+/// Moves the melody by whole octaves so that its median pitch comes nearest
+/// `target` (staying within MIDI's range).
+fn move_to_register(arr: &mut Arrangement, target: u8) {
+    let Some(track) = arr.tracks.iter_mut().find(|t| t.role == Role::Melody) else {
+        return;
+    };
+    let mut pitches: Vec<u8> = track.notes.iter().map(|n| n.pitch).collect();
+    if pitches.is_empty() {
+        return;
+    }
+    pitches.sort_unstable();
+    let median = i32::from(pitches[pitches.len() / 2]);
+    let (lo, hi) = (i32::from(pitches[0]), i32::from(pitches[pitches.len() - 1]));
+    let mut octaves = ((i32::from(target) - median) as f64 / 12.0).round() as i32;
+    while octaves > 0 && hi + 12 * octaves > 127 {
+        octaves -= 1;
+    }
+    while octaves < 0 && lo + 12 * octaves < 0 {
+        octaves += 1;
+    }
+    for n in &mut track.notes {
+        n.pitch = (i32::from(n.pitch) + 12 * octaves) as u8;
+    }
 }
 
 /// The final cadence: the notes of the last onset in the last bar are held
@@ -668,6 +720,15 @@ struct Sequence {
     sampling: Sampling,
     rng: ChaCha8Rng,
     candidates: Vec<(TokenId, f64)>,
+    /// Motif notes to force: bar within the chunk, position, pitch token,
+    /// duration token.
+    motif: Vec<(u32, u32, TokenId, TokenId)>,
+    /// The next motif note to write.
+    motif_next: usize,
+    /// Bars (from the chunk's first) whose melody is the motif's alone.
+    motif_bars: u32,
+    /// The duration token owed to a forced motif pitch.
+    forced_duration: Option<TokenId>,
 }
 
 impl Sequence {
@@ -719,6 +780,48 @@ impl Sequence {
             bars,
         }
         .tokens();
+        let mut motif = Vec::new();
+        let mut motif_bars = 0;
+        if let Some(m) = r
+            .motif
+            .filter(|_| r.section == SectionKind::Main && first_bar == 0)
+        {
+            // The decoder adds `shift` to every pitch; write the motif before it.
+            let k = i32::from(key.tonic.index());
+            let shift = if k > 6 { k - 12 } else { k };
+            let notes = m.realize(key);
+            // Move the whole theme by octaves into the melody range (as far
+            // as its span allows), so no single note folds on its own.
+            let (lo, hi) = notes.iter().fold((i32::MAX, i32::MIN), |(lo, hi), n| {
+                let p = i32::from(n.1) - shift;
+                (lo.min(p), hi.max(p))
+            });
+            let (range_lo, range_hi) = (
+                i32::from(tokens::MELODY_RANGE.0),
+                i32::from(tokens::MELODY_RANGE.1),
+            );
+            let mut octaves = 0;
+            while lo + 12 * octaves < range_lo && hi + 12 * (octaves + 1) <= range_hi {
+                octaves += 1;
+            }
+            while hi + 12 * octaves > range_hi && lo + 12 * (octaves - 1) >= range_lo {
+                octaves -= 1;
+            }
+            for (start, pitch, dur) in notes {
+                let (bar, pos) = (start / tokens::POSITIONS, start % tokens::POSITIONS);
+                if bar >= bars {
+                    break;
+                }
+                let normalized = (i32::from(pitch) - shift + 12 * octaves).clamp(0, 127) as u8;
+                motif.push((
+                    bar,
+                    pos,
+                    Token::Pitch(Part::Melody, normalized).id(),
+                    Token::Duration(tokens::duration_index(dur)).id(),
+                ));
+            }
+            motif_bars = m.bars().min(bars);
+        }
         let mut scale = [false; 12];
         for i in key.mode.intervals() {
             scale[i as usize] = true;
@@ -765,6 +868,50 @@ impl Sequence {
                     .wrapping_add(u64::from(first_bar) + 1),
             ),
             candidates: Vec::with_capacity(VOCAB_SIZE as usize),
+            motif,
+            motif_next: 0,
+            motif_bars,
+            forced_duration: None,
+        }
+    }
+
+    /// The next motif note, if it starts in the current bar.
+    fn motif_pending(&self) -> Option<(u32, TokenId, TokenId)> {
+        let bar = self.bars_started.checked_sub(1)?;
+        self.motif
+            .get(self.motif_next)
+            .filter(|m| m.0 == bar)
+            .map(|m| (m.1, m.2, m.3))
+    }
+
+    /// Whether the current bar's melody belongs to the motif.
+    fn in_motif_bar(&self) -> bool {
+        self.bars_started >= 1 && self.bars_started - 1 < self.motif_bars
+    }
+
+    /// In a motif bar: no melody but the motif's, no position past the next
+    /// motif onset and no end of bar before it.
+    fn motif_filter(&mut self, logits: &[f32], temperature: f64) {
+        let pending = self.motif_pending().map(|m| m.0);
+        let before = self.candidates.clone();
+        self.candidates.retain(|&(id, _)| match Token::from_id(id) {
+            Some(Token::Pitch(Part::Melody, _)) => false,
+            Some(Token::Position(p)) => pending.is_none_or(|q| p <= q),
+            Some(Token::Bar | Token::Eos) => pending.is_none(),
+            _ => true,
+        });
+        if let Some(q) = pending
+            && self.expect == Expect::Body
+            && q > self.pos
+        {
+            let id = Token::Position(q).id();
+            if !self.candidates.iter().any(|c| c.0 == id) {
+                self.candidates
+                    .push((id, f64::from(logits[id as usize]) / temperature));
+            }
+        }
+        if self.candidates.is_empty() {
+            self.candidates = before;
         }
     }
 
@@ -792,6 +939,18 @@ impl Sequence {
             Expect::Density => Token::Density(self.controls[bar].0).id(),
             Expect::Dynamics => Token::Dynamics(self.controls[bar].1).id(),
             Expect::Pos0 => Token::Position(0).id(),
+            Expect::Duration if self.forced_duration.is_some() => {
+                self.forced_duration.take().unwrap_or_default()
+            }
+            Expect::Body | Expect::AfterPos
+                if self.last_pitch.is_none()
+                    && self.motif_pending().is_some_and(|m| m.0 == self.pos) =>
+            {
+                let (_, _, pitch, dur) = self.motif[self.motif_next];
+                self.motif_next += 1;
+                self.forced_duration = Some(dur);
+                pitch
+            }
             _ => self.sample(logits),
         };
         self.push(id);
@@ -993,6 +1152,9 @@ impl Sequence {
             }
             _ => unreachable!("forced states are not sampled"),
         }
+        if self.in_motif_bar() {
+            self.motif_filter(logits, temperature);
+        }
         if self.candidates.is_empty() {
             return end;
         }
@@ -1155,6 +1317,60 @@ mod tests {
                 assert_eq!(bars as u32, r.bars, "{section}");
                 assert_eq!(s.tokens.last(), Some(&Token::Eos.id()));
             }
+        }
+    }
+
+    #[test]
+    fn a_forced_motif_keeps_sequences_well_formed_even_when_it_fills_every_sixteenth() {
+        use overture_core::midi::parse_midi;
+        let composer = untrained();
+        // Twenty-four sixteenth notes in a row, then nothing: 1.5 bars of motif.
+        let mut a = Arrangement::new(
+            SectionKind::Main,
+            Tempo::from_bpm(100.0).unwrap(),
+            Meter::FOUR_FOUR,
+            "C:maj".parse().unwrap(),
+            2,
+        );
+        for i in 0..24u32 {
+            a.track_mut(Role::Melody).notes.push(Note::new(
+                i * TICKS_PER_SIXTEENTH,
+                60 + (i % 8) as u8,
+                TICKS_PER_SIXTEENTH,
+                90,
+            ));
+        }
+        let song = parse_midi(&overture_core::midi::write_midi(&a)).unwrap();
+        let motif = Motif::from_song(&song).unwrap().0;
+        for (seed, valence) in [(1, 0.5), (2, -0.5), (3, 0.0)] {
+            let r = Request {
+                seed,
+                motif: Some(motif),
+                ..Request::new(Mood::new(valence, 0.9).unwrap(), SectionKind::Main)
+            };
+            let mut seqs = vec![Sequence::new(
+                0,
+                &r,
+                0,
+                r.bars,
+                true,
+                768,
+                &composer.file.calibration,
+            )];
+            composer.run(&mut seqs).unwrap();
+            let s = &seqs[0];
+            assert!(s.done && is_well_formed(&s.tokens[s.header_len..]));
+            assert_eq!(s.motif_next, 24, "every motif note written");
+            let arr = composer.decode(&r, seqs.iter());
+            let melody = &arr.track(Role::Melody).unwrap().notes;
+            let first: Vec<u32> = melody
+                .iter()
+                .take(24)
+                .map(|n| n.start / TICKS_PER_SIXTEENTH)
+                .collect();
+            assert_eq!(first, (0..24).collect::<Vec<_>>());
+            // Only the motif's melody in its bars.
+            assert!(melody.iter().filter(|n| n.start < 2 * 1920).count() == 24);
         }
     }
 

@@ -19,6 +19,13 @@ pub enum ModelError {
         /// What is wrong with it.
         message: String,
     },
+    /// An input file given by the user (a motif, a reference) cannot be used.
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A request is out of range.
     Request {
         /// The field.
@@ -41,7 +48,9 @@ impl std::fmt::Display for ModelError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ModelError::Weights { path, message } => write!(f, "{}: {message}", path.display()),
-            ModelError::Corpus { path, message } => write!(f, "{}: {message}", path.display()),
+            ModelError::Corpus { path, message } | ModelError::Input { path, message } => {
+                write!(f, "{}: {message}", path.display())
+            }
             ModelError::Request { field, message } => {
                 write!(f, "request field `{field}`: {message}")
             }

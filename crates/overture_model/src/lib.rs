@@ -15,9 +15,14 @@ pub mod corpus;
 pub mod drums;
 pub mod error;
 pub mod eval;
+pub mod motif;
+pub mod piece;
+pub mod prompt;
+pub mod reference;
 pub mod tokens;
 pub mod train;
 pub mod transformer;
 
 pub use composer::{Composer, MoodSet, Request, Sampling};
 pub use error::ModelError;
+pub use motif::Motif;

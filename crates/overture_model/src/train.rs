@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use crate::{
-    checkpoint::{ModelFile, save_weights, with_suffix, write_json},
+    checkpoint::{BaseModel, ModelFile, save_weights, with_suffix, write_json},
     corpus::{self, Calibration, GridSong, Segment},
     error::ModelError,
     transformer::{ModelConfig, build, init_weights, masked_loss},
@@ -54,6 +54,14 @@ pub struct TrainOptions {
     pub limit_songs: Option<usize>,
     /// Stop (after a checkpoint) when this much time has passed.
     pub time_limit: Option<Duration>,
+    /// Fine-tune this model (`models/NAME`) instead of training from scratch:
+    /// its network shape, weights and calibration are the starting point and
+    /// `corpus` is a folder of any MIDI files
+    /// ([`load_midi_folder`](corpus::load_midi_folder)).
+    pub base: Option<PathBuf>,
+    /// At most this many steps: training stops after the smaller of this
+    /// and `epochs` passes (the learning-rate schedule spans that many).
+    pub steps: Option<usize>,
 }
 
 impl Default for TrainOptions {
@@ -71,6 +79,8 @@ impl Default for TrainOptions {
             resume: false,
             limit_songs: None,
             time_limit: None,
+            base: None,
+            steps: None,
         }
     }
 }
@@ -163,6 +173,71 @@ impl Dataset {
                 train_segs.len(),
                 held_segs.len()
             ),
+            calibration,
+            held_out_songs: held,
+        })
+    }
+}
+
+impl Dataset {
+    /// Loads a folder of any MIDI files (see
+    /// [`load_midi_folder`](corpus::load_midi_folder)) and encodes it with a
+    /// base model's calibration. From 10 files up, every tenth (in path order)
+    /// is held out; with fewer, the held-out loss is measured on the training
+    /// sections.
+    pub fn load_midi_folder(
+        root: &Path,
+        limit: Option<usize>,
+        max_len: usize,
+        calibration: Calibration,
+    ) -> Result<Self, ModelError> {
+        let (mut songs, skips) = corpus::load_midi_folder(root)?;
+        if let Some(n) = limit {
+            songs.truncate(n);
+        }
+        let summary = corpus::describe(&songs, &skips);
+        let hold = songs.len() >= 10;
+        let (mut train_songs, mut held) = (Vec::new(), Vec::new());
+        for (i, song) in songs.into_iter().enumerate() {
+            if hold && i % 10 == 9 {
+                held.push(song);
+            } else {
+                train_songs.push(song);
+            }
+        }
+        let train_segs = corpus::segments(&train_songs);
+        let held_segs = corpus::segments(&held);
+        let encode = |songs: &[GridSong], segs: &[Segment]| -> Vec<Vec<u32>> {
+            segs.iter()
+                .map(|s| calibration.encode(&songs[s.song], s, max_len))
+                .collect()
+        };
+        let train = encode(&train_songs, &train_segs);
+        let held_out = if hold {
+            encode(&held, &held_segs)
+        } else {
+            train.clone()
+        };
+        if train.is_empty() {
+            return Err(ModelError::Corpus {
+                path: root.to_path_buf(),
+                message: "no training sections in these MIDI files (each needs at least 4 bars)"
+                    .into(),
+            });
+        }
+        Ok(Self {
+            summary: format!(
+                "{summary}; {} training and {} held-out sections{}",
+                train_segs.len(),
+                held_segs.len(),
+                if hold {
+                    ""
+                } else {
+                    " (fewer than 10 files: held-out loss is on the training sections)"
+                }
+            ),
+            train,
+            held_out,
             calibration,
             held_out_songs: held,
         })
@@ -346,7 +421,34 @@ pub fn train(
 ) -> Result<TrainRecord, ModelError> {
     let device = Device::Cpu;
     let started = Instant::now();
-    let data = Dataset::load(&opts.corpus, opts.limit_songs, opts.model.max_len, None)?;
+    // Fine-tuning starts from a base model's shape, weights and calibration.
+    let base = match &opts.base {
+        Some(path) => {
+            let (weights, json) = crate::checkpoint::resolve(path)?;
+            let file = crate::checkpoint::read_model_file(&json)?;
+            if !weights.exists() {
+                return Err(ModelError::Weights {
+                    path: weights,
+                    message: "weights file of the base model not found".into(),
+                });
+            }
+            Some((weights, file))
+        }
+        None => None,
+    };
+    let opts = &TrainOptions {
+        model: base.as_ref().map_or(opts.model, |b| b.1.config),
+        ..opts.clone()
+    };
+    let data = match &base {
+        Some((_, file)) => Dataset::load_midi_folder(
+            &opts.corpus,
+            opts.limit_songs,
+            opts.model.max_len,
+            file.calibration.clone(),
+        )?,
+        None => Dataset::load(&opts.corpus, opts.limit_songs, opts.model.max_len, None)?,
+    };
     let report = |message: String| Progress {
         step: 0,
         total_steps: 0,
@@ -364,7 +466,17 @@ pub fn train(
         });
     }
     let (varmap, model) = build(opts.model, &device)?;
-    init_weights(&varmap, &opts.model, opts.seed)?;
+    match &base {
+        Some((weights, file)) => {
+            crate::checkpoint::load_weights(&varmap, weights)?;
+            on_progress(&report(format!(
+                "fine-tuning {} ({} parameters)",
+                file.name,
+                opts.model.parameters()
+            )));
+        }
+        None => init_weights(&varmap, &opts.model, opts.seed)?,
+    }
     let mut adam = AdamW::new(&varmap)?;
 
     let paths = OutPaths::new(&opts.out);
@@ -399,7 +511,8 @@ pub fn train(
         batches(&data.train, opts.batch_tokens, &mut rng)
     };
     let per_epoch = epoch_batches(0).len();
-    let total = ((per_epoch as f64) * opts.epochs).ceil() as usize;
+    let by_epochs = ((per_epoch as f64) * opts.epochs).ceil() as usize;
+    let total = opts.steps.map_or(by_epochs, |s| s.min(by_epochs));
     on_progress(&report(format!(
         "{} parameters, {} steps ({} per epoch)",
         opts.model.parameters(),
@@ -476,8 +589,13 @@ fn record(opts: &TrainOptions, data: &Dataset, state: &TrainState, held: f64) ->
         seconds: state.seconds,
         corpus: data.summary.clone(),
         options: format!(
-            "epochs={} batch_tokens={} lr={} warmup={} seed={} d_model={} layers={} heads={} d_ff={} max_len={}",
+            "{}epochs={} steps={} batch_tokens={} lr={} warmup={} seed={} d_model={} layers={} heads={} d_ff={} max_len={}",
+            opts.base
+                .as_ref()
+                .map(|b| format!("from={} ", b.display()))
+                .unwrap_or_default(),
             opts.epochs,
+            opts.steps.map_or_else(|| "auto".into(), |s| s.to_string()),
             opts.batch_tokens,
             opts.learning_rate,
             opts.warmup,
@@ -572,12 +690,23 @@ fn write_model(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "composer".into());
-    let file = ModelFile::new(
+    let mut file = ModelFile::new(
         name,
         opts.model,
         data.calibration.clone(),
         record(opts, data, state, held),
     );
+    if let Some(base) = &opts.base
+        && let Ok((_, json)) = crate::checkpoint::resolve(base)
+        && let Ok(b) = crate::checkpoint::read_model_file(&json)
+    {
+        file.base = Some(BaseModel {
+            name: b.name.clone(),
+            path: base.display().to_string(),
+            corpus: b.training.corpus.clone(),
+            base: b.base.map(|bb| bb.name),
+        });
+    }
     write_json(&paths.config, &file)
 }
 
