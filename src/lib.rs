@@ -2,8 +2,8 @@
 //!
 //! This facade re-exports Overture's crates and a [`prelude`]: the music
 //! vocabulary ([`core`]), the composer ([`model`]), the synthesizer
-//! ([`synth`]) and sample-exact playback ([`engine`]); the Bevy plugin joins
-//! it when it lands.
+//! ([`synth`]), sample-exact playback and direction ([`engine`]), mood maps
+//! ([`moodmap`]) and the Bevy plugin ([`OverturePlugin`], from [`bevy`]).
 //!
 //! ```
 //! use overture::prelude::*;
@@ -19,14 +19,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use overture_bevy as bevy;
+pub use overture_bevy::OverturePlugin;
 pub use overture_core as core;
 pub use overture_engine as engine;
 pub use overture_model as model;
+pub use overture_moodmap as moodmap;
 pub use overture_synth as synth;
 
 /// The types most users need, from every Overture crate.
 pub mod prelude {
+    pub use overture_bevy::prelude::*;
     pub use overture_core::prelude::*;
+    pub use overture_engine::{Director, MusicEvent, MusicStatus, score::Score};
     pub use overture_model::{Composer, ModelError, MoodSet, Request, Sampling};
     pub use overture_synth::{
         Palette, RenderSettings, Rendered, StereoBuffer, SynthError, render,
