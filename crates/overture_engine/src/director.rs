@@ -828,8 +828,13 @@ impl Director {
         self.layers = Layers::steady(self.layer_gains(to));
         let fade_in = (xfade > 0).then_some((xfade, spec.curve));
         let main = self.cache.get(&self.key(to, Part::Main(0)));
-        let intro = self.cache.get(&self.key(to, Part::Intro));
-        let outro = from.and_then(|f| self.cache.get(&self.key(f, Part::Outro)));
+        // Look up only what this transition plays (a lookup counts as a hit or a miss).
+        let intro = (from.is_none() || spec.bridge)
+            .then(|| self.cache.get(&self.key(to, Part::Intro)))
+            .flatten();
+        let outro = from
+            .filter(|_| spec.bridge)
+            .and_then(|f| self.cache.get(&self.key(f, Part::Outro)));
         let main = main.expect("a transition is committed only when its main is ready");
         match (from, spec.bridge, outro, intro) {
             (Some(from_mood), true, Some(outro), intro) => {

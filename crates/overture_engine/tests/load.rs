@@ -453,6 +453,7 @@ fn ten_thousand_random_changes_land_on_their_grid_lines_with_bounded_resources()
 
     // Warm: nothing misses.
     assert_eq!(s.misses_after_warm, 0);
+    assert_eq!(stats.cache.misses, 0);
     assert_eq!(stats.stinger_misses, 0);
 
     // Never silent, never NaN.
