@@ -37,7 +37,7 @@ use crate::{
     generator::{Generator, GeneratorStats, PieceJob},
     grid::Grid,
     piece::{Part, Piece, PieceKey},
-    score::{MoodSpec, Quantize, Score, ScoreError, layer_gain},
+    score::{MoodSpec, Quantize, Score, ScoreError, Transition, layer_gain},
 };
 
 /// Settings of a [`Director`].
@@ -245,6 +245,8 @@ struct Segment {
     /// First sample after its audio (tail included, or where it was cut).
     end: u64,
     clips: Vec<(Option<Role>, ClipId)>,
+    /// Its fade-in from silence (frames and curve), if it has one.
+    fade_in: Option<(u64, RampShape)>,
     /// Fading out for a transition (no longer the bed's future).
     leaving: bool,
 }
@@ -555,13 +557,34 @@ impl Director {
         self.refresh_status(pos);
     }
 
-    /// The bed segment that is playing at `t`, or will be last scheduled to.
+    /// The bed segment that is playing at `t`, or will be last scheduled to
+    /// (segments cancelled before their start never play).
     fn bed_at(&self, t: u64) -> Option<&Segment> {
-        self.segments
-            .iter()
-            .filter(|s| s.part.section() != overture_core::section::SectionKind::Stinger)
+        self.bed_segments()
             .filter(|s| s.start <= t)
             .max_by_key(|s| s.start)
+    }
+
+    fn bed_segments(&self) -> impl Iterator<Item = &Segment> {
+        self.segments
+            .iter()
+            .filter(|s| !matches!(s.part, Part::Stinger(_)) && s.end > s.start)
+    }
+
+    /// The first line of `quantize` at or after `not_before` on the grid of
+    /// the music playing then: a line of the section playing at
+    /// `not_before`, or the start of the next section if that comes first
+    /// (every section starts on a line of its own grid, and its grid takes
+    /// over from there). `None` in silence.
+    fn next_line(&self, quantize: Quantize, not_before: u64) -> Option<u64> {
+        let section = self.bed_at(not_before)?;
+        let line = section.grid().next_line(quantize, not_before);
+        let next = self
+            .bed_segments()
+            .filter(|s| s.start > section.start)
+            .map(|s| s.start)
+            .min();
+        Some(next.map_or(line, |n| n.min(line)))
     }
 
     /// The last bed segment scheduled that is not leaving.
@@ -630,6 +653,7 @@ impl Director {
             start,
             end,
             clips,
+            fade_in,
             leaving: false,
         });
     }
@@ -680,14 +704,9 @@ impl Director {
             self.target = None;
             return;
         }
-        let spec = self.score.transition(
-            bed.map(|b| self.moods[b].name.as_str()),
-            &self.moods[target.mood].name,
-        );
         let not_before = pos + self.settings.safety_frames;
-        let grid = self.bed_at(not_before).map(Segment::grid);
-        let line = |q: Quantize| grid.map_or(not_before, |g| g.next_line(q, not_before));
-        let first_boundary = target.first_boundary.unwrap_or_else(|| line(spec.quantize));
+        let (from, spec, line) = self.plan(target.mood, not_before);
+        let first_boundary = target.first_boundary.unwrap_or(line);
         let main_key = self.key(target.mood, Part::Main(0));
         let intro_key = self.key(target.mood, Part::Intro);
         let ready =
@@ -709,34 +728,58 @@ impl Director {
             self.target = Some(target);
             return;
         }
-        let boundary = match target.boundary {
-            Some(b) if b >= not_before => b,
-            _ => {
-                let b = line(spec.quantize);
-                self.events.push(MusicEvent::TransitionScheduled {
-                    from: bed.map(|b| self.moods[b].name.clone()),
-                    to: self.moods[target.mood].name.clone(),
-                    at: b,
-                });
-                b
-            }
-        };
+        let boundary = line;
+        if target.boundary != Some(boundary) {
+            self.events.push(MusicEvent::TransitionScheduled {
+                from: from.map(|b| self.moods[b].name.clone()),
+                to: self.moods[target.mood].name.clone(),
+                at: boundary,
+            });
+        }
         target.boundary = Some(boundary);
         if boundary > pos + self.settings.commit_frames {
             self.target = Some(target);
             return;
         }
         self.target = None;
-        self.commit_transition(bed, target.mood, boundary, spec);
+        self.commit_transition(from, target.mood, boundary, spec);
     }
 
-    fn commit_transition(
-        &mut self,
-        from: Option<usize>,
-        to: usize,
-        at: u64,
-        spec: crate::score::Transition,
-    ) {
+    /// Where a change to `target` can happen first at or after
+    /// `not_before`: the mood heard just before it, the transition that
+    /// applies, and the boundary on the grid of the section heard then.
+    ///
+    /// A change already committed (its music starts at the next section)
+    /// can no longer be changed: it is heard first, and the new change
+    /// follows on its grid. (Replacing it would let a game that changes its
+    /// mind every frame pile up cancelled clips on the conductor.)
+    fn plan(&self, target: usize, not_before: u64) -> (Option<usize>, Transition, u64) {
+        let name = self.moods[target].name.as_str();
+        let Some(heard) = self.bed_at(not_before) else {
+            return (None, self.score.transition(None, name), not_before);
+        };
+        let mood_of = |s: &Segment| self.score.mood_index(&s.mood);
+        let spec = self.score.transition(Some(&heard.mood), name);
+        let line = heard.grid().next_line(spec.quantize, not_before);
+        let next = self
+            .bed_segments()
+            .filter(|s| s.start > heard.start)
+            .min_by_key(|s| s.start);
+        match next {
+            None => (mood_of(heard), spec, line),
+            // The section heard goes on (or ends where its next loop starts).
+            Some(n) if !heard.leaving => (mood_of(heard), spec, line.min(n.start)),
+            Some(n) => {
+                let spec = self.score.transition(Some(&n.mood), name);
+                let line = n
+                    .grid()
+                    .next_line(spec.quantize, not_before.max(n.start + 1));
+                (mood_of(n), spec, line)
+            }
+        }
+    }
+
+    fn commit_transition(&mut self, from: Option<usize>, to: usize, at: u64, spec: Transition) {
         let xfade = self
             .bed_at(at)
             .map_or(0, |s| s.grid().beats_to_frames(spec.crossfade_beats));
@@ -748,7 +791,8 @@ impl Director {
             .iter_mut()
             .filter(|s| !matches!(s.part, Part::Stinger(_)))
         {
-            if s.leaving && s.end <= at {
+            // Gone by then, or cancelled before it started.
+            if (s.leaving && s.end <= at) || s.end <= s.start {
                 continue;
             }
             if s.start >= at {
@@ -784,8 +828,13 @@ impl Director {
         self.layers = Layers::steady(self.layer_gains(to));
         let fade_in = (xfade > 0).then_some((xfade, spec.curve));
         let main = self.cache.get(&self.key(to, Part::Main(0)));
-        let intro = self.cache.get(&self.key(to, Part::Intro));
-        let outro = from.and_then(|f| self.cache.get(&self.key(f, Part::Outro)));
+        // Look up only what this transition plays (a lookup counts as a hit or a miss).
+        let intro = (from.is_none() || spec.bridge)
+            .then(|| self.cache.get(&self.key(to, Part::Intro)))
+            .flatten();
+        let outro = from
+            .filter(|_| spec.bridge)
+            .and_then(|f| self.cache.get(&self.key(f, Part::Outro)));
         let main = main.expect("a transition is committed only when its main is ready");
         match (from, spec.bridge, outro, intro) {
             (Some(from_mood), true, Some(outro), intro) => {
@@ -824,13 +873,15 @@ impl Director {
         }
         let spec = self.moods[mood].clone();
         let not_before = pos + self.settings.safety_frames;
-        let Some(grid) = self.bed_at(not_before).map(Segment::grid) else {
+        let Some(at) = self.next_line(spec.layer_quantize, not_before.max(l.at + 1)) else {
             return;
         };
-        let at = grid.next_line(spec.layer_quantize, not_before.max(l.at + 1));
         if at > pos + self.settings.commit_frames {
             return;
         }
+        let Some(grid) = self.bed_at(at).map(Segment::grid) else {
+            return;
+        };
         let duration = grid.beats_to_frames(spec.layer_smoothing_beats);
         let from = std::array::from_fn(|r| l.gain_at(r, at));
         let mut ramps = Vec::new();
@@ -839,7 +890,18 @@ impl Director {
                 let Some(role) = role else { continue };
                 let r = role_index(*role);
                 if (wanted[r] - l.to[r]).abs() >= 1e-3 {
-                    ramps.push((*id, GainRamp::linear(at.max(s.start), duration, wanted[r])));
+                    let ramp = match s.fade_in {
+                        // Not started yet: fade in to the new gain instead
+                        // (a ramp at its start would replace the fade-in).
+                        Some((frames, shape)) if at <= s.start => GainRamp {
+                            at: s.start,
+                            duration: frames,
+                            target: wanted[r],
+                            shape,
+                        },
+                        _ => GainRamp::linear(at.max(s.start), duration, wanted[r]),
+                    };
+                    ramps.push((*id, ramp));
                 }
             }
         }
@@ -862,9 +924,9 @@ impl Director {
             self.stingers.clear();
             return;
         };
-        let Some(grid) = self.bed_at(not_before).map(Segment::grid) else {
+        if self.bed_at(not_before).is_none() {
             return;
-        };
+        }
         let requests = std::mem::take(&mut self.stingers);
         for request in requests {
             let key = self.key(mood, Part::Stinger(request.index as u32));
@@ -877,7 +939,13 @@ impl Director {
                 continue;
             };
             let stinger = self.score.stingers[request.index].clone();
-            let at = grid.next_line(stinger.quantize, not_before);
+            let Some(at) = self.next_line(stinger.quantize, not_before) else {
+                self.stingers.push(request);
+                continue;
+            };
+            let grid = self
+                .bed_at(at)
+                .map_or_else(|| piece.grid(at), Segment::grid);
             for (_, data) in &piece.stems {
                 let clip = Clip::new(data.clone(), at)
                     .gain(self.settings.stinger_gain)

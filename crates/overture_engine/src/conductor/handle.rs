@@ -150,12 +150,18 @@ impl ConductorHandle {
     /// Ramps the gain of clip `id`: samples before `ramp.at` keep their gain,
     /// and `ramp.target` is reached at `ramp.at + ramp.duration`. A ramp that
     /// starts while another is running takes over from the gain reached.
+    ///
+    /// A ramp replaces the clip's ramps that have not started yet and would
+    /// start at or after it; up to
+    /// [`PENDING_RAMPS_PER_CLIP`](super::PENDING_RAMPS_PER_CLIP) ramps with
+    /// earlier starts can wait at once (more are rejected and counted).
     pub fn set_gain(&mut self, id: ClipId, ramp: GainRamp) -> Result<(), CommandError> {
         self.send(Command::Ramp { id: id.0, ramp })
     }
 
     /// Ramps the gain of a whole bus (every clip on it is multiplied by it),
     /// for example to duck the bed under a stinger.
+    /// Pending ramps are replaced as in [`set_gain`](Self::set_gain).
     pub fn set_bus_gain(&mut self, bus: Bus, ramp: GainRamp) -> Result<(), CommandError> {
         self.send(Command::BusRamp { bus, ramp })
     }

@@ -30,8 +30,16 @@ impl GainTrack {
         }
     }
 
-    /// Queues `ramp`; false when the pending list is full.
+    /// Queues `ramp`; false when the pending list is full. The newest
+    /// command says what the gain does from its start on: pending ramps
+    /// that would start at or after it are dropped (so a game may restate a
+    /// future gain as often as it likes without filling the list).
     fn push(&mut self, ramp: GainRamp) -> bool {
+        for r in &mut self.pending {
+            if r.is_some_and(|r| r.at >= ramp.at) {
+                *r = None;
+            }
+        }
         match self.pending.iter_mut().find(|r| r.is_none()) {
             Some(free) => {
                 *free = Some(ramp);
@@ -355,7 +363,8 @@ impl Sound for Conductor {
         let mut active = 0;
         for entry in &mut self.slots {
             let Some(slot) = entry else { continue };
-            if slot.end() <= buffer_end {
+            // Ended, or stopped before its start (it will never play).
+            if slot.end() <= buffer_end || slot.end() <= slot.start {
                 // Not the last reference: the handle keeps one (see `ConductorHandle`).
                 *entry = None;
             } else {

@@ -182,3 +182,11 @@ pub fn run(
         done += n;
     }
 }
+
+/// Renders the next `frames` frames, both channels.
+pub fn render_stereo(
+    manager: &mut kira::AudioManager<OfflineBackend>,
+    frames: usize,
+) -> overture_synth::buffer::StereoBuffer {
+    manager.backend_mut().render(frames)
+}
