@@ -151,7 +151,7 @@ pub struct MusicState {
 }
 
 enum Output {
-    Device(MusicOutput),
+    Device(Box<MusicOutput>),
     Offline(Box<kira::AudioManager<OfflineBackend>>),
 }
 
@@ -216,7 +216,7 @@ impl Music {
             }
             MusicBackend::Silent => {
                 let (out, handle) = MusicOutput::silent(48_000, ConductorBuilder::default());
-                (Output::Device(out), handle, 48_000)
+                (Output::Device(Box::new(out)), handle, 48_000)
             }
             MusicBackend::Auto => {
                 let (out, handle) = MusicOutput::open(48_000, ConductorBuilder::default());
@@ -229,7 +229,7 @@ impl Music {
                     std::thread::sleep(Duration::from_millis(10));
                     rate = handle.sample_rate();
                 }
-                (Output::Device(out), handle, rate.unwrap_or(48_000))
+                (Output::Device(Box::new(out)), handle, rate.unwrap_or(48_000))
             }
         };
         let factory = config
