@@ -125,15 +125,21 @@ fn cargo() -> Command {
 
 fn demo() -> Result<(), String> {
     ensure_system_packages()?;
-    overture(&[
-        "render",
-        "assets/music/theme.mid",
-        "--palette",
-        "battle",
-        "--out",
-        "target/demo",
-    ])?;
-    // A mood set composed by the shipped model: intro, two mains, outro.
+    // The demo game: a window with a display, else the scripted headless
+    // session written to target/demo/session.wav and timeline.png.
+    let extra: Vec<String> = std::env::args().skip(2).collect();
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "overture",
+            "--example",
+            "demo",
+            "--",
+        ])
+        .args(&extra))?;
+    // The creator side: a mood set composed by the shipped model.
     overture(&[
         "compose",
         "--section",
@@ -152,17 +158,12 @@ fn demo() -> Result<(), String> {
         "target/demo/composed",
     ])?;
     println!(
-        "\nThe demo's stems, mix, MIDI and piano roll are in {} (the theme) and its composed/ folder (a mood set by the composer)",
-        root()
-            .join("target/demo")
-            .canonicalize()
-            .map_err(|e| e.to_string())?
-            .display()
+        "\nA mood set (intro, two mains, outro: stems, mix, MIDI, piano roll) is in {}",
+        root().join("target/demo/composed").display()
     );
     Ok(())
 }
 
-/// Runs the `overture` CLI with `args`.
 fn overture(args: &[&str]) -> Result<(), String> {
     run(cargo()
         .args(["run", "--quiet", "--package", "overture_cli", "--"])
