@@ -135,9 +135,34 @@ fn windowed() {
                 game_signals.before(OvertureSystems::Select),
                 audition,
                 hud,
+                screenshot_and_exit,
             ),
         )
         .run();
+}
+
+/// With `OVERTURE_DEMO_SCREENSHOT=path`, saves a screenshot of the window
+/// after eight seconds of play (enemies and a pickup on the field) and exits (used by the Xvfb test and the README).
+fn screenshot_and_exit(
+    mut commands: Commands,
+    time: Res<Time>,
+    mut taken: Local<bool>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(path) = std::env::var_os("OVERTURE_DEMO_SCREENSHOT") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    if !*taken && time.elapsed_secs() > 8.0 {
+        *taken = true;
+        info!("saving a screenshot to {}", path.display());
+        commands
+            .spawn(bevy::render::view::screenshot::Screenshot::primary_window())
+            .observe(bevy::render::view::screenshot::save_to_disk(path.clone()));
+    }
+    if *taken && path.exists() {
+        exit.write(AppExit::Success);
+    }
 }
 
 fn setup(mut commands: Commands, assets: Res<AssetServer>) {

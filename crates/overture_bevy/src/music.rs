@@ -229,7 +229,11 @@ impl Music {
                     std::thread::sleep(Duration::from_millis(10));
                     rate = handle.sample_rate();
                 }
-                (Output::Device(Box::new(out)), handle, rate.unwrap_or(48_000))
+                (
+                    Output::Device(Box::new(out)),
+                    handle,
+                    rate.unwrap_or(48_000),
+                )
             }
         };
         let factory = config

@@ -12,7 +12,11 @@ use std::{
 use overture_core::prelude::*;
 
 /// Debian packages a build with real audio output needs.
+/// What building with audio output needs.
 const SYSTEM_PACKAGES: [&str; 3] = ["libasound2-dev", "libdbus-1-dev", "pkg-config"];
+/// What the tests add: a virtual display and a software Vulkan driver, so the
+/// windowed demo can be started and screenshotted headless.
+const TEST_PACKAGES: [&str; 3] = ["xvfb", "xauth", "mesa-vulkan-drivers"];
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -20,7 +24,7 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "theme" => write_theme(&root().join("assets/music/theme.mid")),
-        "deps" => ensure_system_packages(),
+        "deps" => ensure_system_packages(&[SYSTEM_PACKAGES, TEST_PACKAGES].concat()),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n  demo    render the demo piece into stems (target/demo)\n  test    formatting, clippy and the whole test suite (what CI runs)\n  deps    install the system packages the build needs\n  theme   regenerate assets/music/theme.mid"
@@ -62,16 +66,17 @@ fn is_installed(package: &str) -> bool {
 }
 
 /// Installs the missing system packages with apt-get (directly as root, else `sudo -n`).
-fn ensure_system_packages() -> Result<(), String> {
+fn ensure_system_packages(packages: &[&str]) -> Result<(), String> {
     if !Path::new("/usr/bin/apt-get").exists() {
         eprintln!(
             "xtask: no apt-get here; make sure {} (or your system's equivalents) are installed",
-            SYSTEM_PACKAGES.join(", ")
+            packages.join(", ")
         );
         return Ok(());
     }
-    let missing: Vec<&str> = SYSTEM_PACKAGES
-        .into_iter()
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
         .filter(|p| !is_installed(p))
         .collect();
     if missing.is_empty() {
@@ -124,7 +129,7 @@ fn cargo() -> Command {
 }
 
 fn demo() -> Result<(), String> {
-    ensure_system_packages()?;
+    ensure_system_packages(&SYSTEM_PACKAGES)?;
     // The demo game: a window with a display, else the scripted headless
     // session written to target/demo/session.wav and timeline.png.
     let extra: Vec<String> = std::env::args().skip(2).collect();
@@ -171,7 +176,7 @@ fn overture(args: &[&str]) -> Result<(), String> {
 }
 
 fn test() -> Result<(), String> {
-    ensure_system_packages()?;
+    ensure_system_packages(&[SYSTEM_PACKAGES, TEST_PACKAGES].concat())?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args([
         "clippy",
