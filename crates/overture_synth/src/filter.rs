@@ -102,10 +102,7 @@ impl AudioNode for Svf {
         };
         // v1 = a1 s1 − a2 s2 + a2 x, v2 = a2 s1 + (1 − a3) s2 + a3 x;
         // s' = 2 v − s; y = m0 x + m1 v1 + m2 v2.
-        let a = [
-            [2.0 * a1 - 1.0, -2.0 * a2],
-            [2.0 * a2, 1.0 - 2.0 * a3],
-        ];
+        let a = [[2.0 * a1 - 1.0, -2.0 * a2], [2.0 * a2, 1.0 - 2.0 * a3]];
         let b = [2.0 * a2, 2.0 * a3];
         let c = [m1 * a1 + m2 * a2, -m1 * a2 + m2 * (1.0 - a3)];
         let d = m0 + m1 * a2 + m2 * a3;
@@ -161,12 +158,7 @@ impl AudioNode for Svf {
     fn process(&mut self, size: usize, input: &BufferRef, output: &mut BufferMut) {
         let x = &input.channel_f32(0)[..size];
         let y = &mut output.channel_f32_mut(0)[..size];
-        let (p, t, q, g) = (
-            self.from_state,
-            self.from_input,
-            self.jump,
-            self.into_state,
-        );
+        let (p, t, q, g) = (self.from_state, self.from_input, self.jump, self.into_state);
         let [mut s1, mut s2] = self.state;
         let mut quads = y.chunks_exact_mut(4);
         for (y, x) in (&mut quads).zip(x.chunks_exact(4)) {

@@ -247,10 +247,11 @@ pub fn render_with_progress(
             progress(done, total_notes);
         }
         let sounding = !track.notes.is_empty();
-        let mut stereo = pan(mono, instrument.pan, reverb_tail);
-        if reverb && sounding {
-            add_reverb(&mut stereo, &palette.reverb, instrument.reverb_send, sr);
-        }
+        let mut stereo = if reverb && sounding {
+            pan_with_reverb(mono, instrument, &palette.reverb, sr)
+        } else {
+            pan(mono, instrument.pan)
+        };
         if looped {
             stereo.fold_into_loop(musical);
         } else {
@@ -436,12 +437,16 @@ fn render_voice(
     Ok(())
 }
 
-/// Equal-power pan of a mono buffer into stereo, with room for `extra` more frames.
-fn pan(mut mono: Vec<f32>, pan: f32, extra: usize) -> StereoBuffer {
+/// Equal-power gains (left, right) for a pan position.
+fn pan_gains(pan: f32) -> [f32; 2] {
     let angle = (pan.clamp(-1.0, 1.0) + 1.0) * std::f32::consts::FRAC_PI_4;
-    let (gl, gr) = (angle.cos(), angle.sin());
-    let mut right = Vec::with_capacity(mono.len() + extra);
-    right.extend(mono.iter().map(|x| x * gr));
+    [angle.cos(), angle.sin()]
+}
+
+/// Equal-power pan of a mono buffer into stereo.
+fn pan(mut mono: Vec<f32>, pan: f32) -> StereoBuffer {
+    let [gl, gr] = pan_gains(pan);
+    let right = mono.iter().map(|x| x * gr).collect();
     mono.iter_mut().for_each(|x| *x *= gl);
     StereoBuffer { left: mono, right }
 }
@@ -451,17 +456,26 @@ fn reverb_tail(room: &ReverbSettings, sample_rate: u32) -> usize {
     (room.time * 1.2 * sample_rate as f32) as usize
 }
 
-/// Adds the palette's reverb, fed at `send`, and extends the buffer by the reverb tail.
-fn add_reverb(stereo: &mut StereoBuffer, room: &ReverbSettings, send: f32, sample_rate: u32) {
-    let n = stereo.len() + reverb_tail(room, sample_rate);
-    stereo.left.resize(n, 0.0);
-    stereo.right.resize(n, 0.0);
-    Reverb::new(room, sample_rate).process(
-        &mut stereo.left,
-        &mut stereo.right,
+/// Pans a mono buffer as `instrument` says and adds the palette's reverb, fed
+/// at the instrument's send, extending the buffer by the reverb tail.
+fn pan_with_reverb(
+    mut mono: Vec<f32>,
+    instrument: &Instrument,
+    room: &ReverbSettings,
+    sample_rate: u32,
+) -> StereoBuffer {
+    let n = mono.len() + reverb_tail(room, sample_rate);
+    mono.resize(n, 0.0);
+    let mut right = vec![0.0; n];
+    let send = instrument.reverb_send;
+    Reverb::new(room, sample_rate).process_panned(
+        &mut mono,
+        &mut right,
+        pan_gains(instrument.pan),
         1.0 - 0.5 * send,
         send,
     );
+    StereoBuffer { left: mono, right }
 }
 
 /// Cuts trailing near-silence (below −100 dBFS) after the musical end.
