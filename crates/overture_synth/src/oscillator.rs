@@ -79,6 +79,20 @@ fn rotate([c, s]: [f64; 2], [rc, rs]: [f64; 2]) -> [f64; 2] {
     [c * rc - s * rs, c * rs + s * rc]
 }
 
+/// Visits the frames (of `n`) from one before to two after each crossing:
+/// the PolyBLEP residual is nonzero only on the frames either side of a
+/// crossing, and the margin covers rounding. Frames may be visited twice.
+fn for_frames_near(crossings: impl Iterator<Item = f32>, n: usize, mut f: impl FnMut(usize)) {
+    for at in crossings {
+        // Truncation, not floor (a libm call here): for a negative `at` the
+        // window moves right by at most one frame and still holds both frames.
+        let k = at as i64;
+        for k in (k - 1).max(0)..(k + 3).min(n as i64) {
+            f(k as usize);
+        }
+    }
+}
+
 impl Oscillator {
     /// An oscillator at `frequency` Hz.
     pub fn new(shape: Shape, frequency: f32) -> Self {
@@ -125,6 +139,14 @@ impl Oscillator {
         // between discontinuities (then PolyBLEP adds nothing).
         let (low, high) = (unwrapped(0), unwrapped(out.len().max(1) - 1));
         let smooth_between = |a: f32, b: f32| low >= a + dt && high <= b - dt;
+        // Where the unwrapped phase crosses `offset` plus an integer, in frames
+        // from the first (fractional): one crossing either side of these frames.
+        let edges = |offset: f32| {
+            // Both are non-negative (`offset` ≤ 0), so truncation is the floor.
+            let (from, to) = ((low - offset) as i32, (high - offset) as i32 + 1);
+            (from..=to).map(move |j| (j as f32 + offset - start) / dt - first as f32)
+        };
+        let n = out.len();
         match self.shape {
             Shape::Sine => {
                 // Im(e^{2πi·start} e^{2πi k delta}).
@@ -141,20 +163,31 @@ impl Oscillator {
             }
             Shape::Saw => {
                 for (k, o) in out.iter_mut().enumerate() {
-                    let t = phase(k);
-                    *o = 2.0 * t - 1.0 - polyblep(t, dt, inv_dt);
+                    *o = 2.0 * phase(k) - 1.0;
                 }
+                // The residual is zero except within a frame of a wrap.
+                for_frames_near(edges(0.0), n, |k| {
+                    let t = phase(k);
+                    out[k] = 2.0 * t - 1.0 - polyblep(t, dt, inv_dt);
+                });
             }
             Shape::Pulse(width) if smooth_between(0.0, width) => out.fill(1.0),
             Shape::Pulse(width) if smooth_between(width, 1.0) => out.fill(-1.0),
             Shape::Pulse(width) => {
-                for (k, o) in out.iter_mut().enumerate() {
+                let frame = |k: usize| {
                     let t = phase(k);
                     let level = if t < width { 1.0 } else { -1.0 };
                     let half = t - width;
                     let half = if half < 0.0 { half + 1.0 } else { half };
-                    *o = level + polyblep(t, dt, inv_dt) - polyblep(half, dt, inv_dt);
+                    level + polyblep(t, dt, inv_dt) - polyblep(half, dt, inv_dt)
+                };
+                for (k, o) in out.iter_mut().enumerate() {
+                    *o = if phase(k) < width { 1.0 } else { -1.0 };
                 }
+                // The residuals are zero except within a frame of an edge.
+                for_frames_near(edges(0.0).chain(edges(width - 1.0)), n, |k| {
+                    out[k] = frame(k)
+                });
             }
         }
         self.offset += out.len();
