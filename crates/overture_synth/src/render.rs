@@ -190,61 +190,51 @@ pub fn render_with_progress(
         // Identical notes share a few rendered variants, played round robin.
         let drums = matches!(instrument.source, Source::Drums(_));
         let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
-        let mut plays: HashMap<VoiceKey, u32> = HashMap::new();
-        let keyed: Vec<(&Note, usize, VoiceKey)> = track
-            .notes
-            .iter()
-            .map(|note| {
-                let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
-                let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
-                // Drums ring for their own decay, so their written length does not matter.
-                let gate = if drums { 0 } else { end - start };
-                let count = occurrences
-                    .entry((note.pitch, note.velocity, gate))
-                    .or_insert(0);
-                let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
-                *count += 1;
-                *plays.entry(key).or_insert(0) += 1;
-                (note, start, key)
-            })
-            .collect();
-        // Variants played more than once are kept; the others go through one buffer.
-        let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
-        let mut once = Vec::new();
-        for (note, start, key) in keyed {
-            let render = |out: &mut Vec<f32>, soundfonts: &mut soundfont::Cache| {
-                render_voice(
-                    instrument,
-                    note,
-                    key.2,
-                    sr,
-                    voice_seed(track.role, key),
-                    settings.processing,
-                    soundfonts,
-                    out,
-                )
-            };
-            let voice = if plays[&key] == 1 {
-                render(&mut once, &mut soundfonts)?;
-                &once
-            } else {
-                match voices.entry(key) {
-                    Entry::Occupied(e) => e.into_mut(),
-                    Entry::Vacant(e) => {
-                        let mut out = Vec::new();
-                        render(&mut out, &mut soundfonts)?;
-                        e.insert(out)
-                    }
+        // The notes of each variant, in order of first appearance.
+        let mut variants: Vec<(VoiceKey, &Note, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<VoiceKey, usize> = HashMap::new();
+        for note in &track.notes {
+            let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
+            let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
+            // Drums ring for their own decay, so their written length does not matter.
+            let gate = if drums { 0 } else { end - start };
+            let count = occurrences
+                .entry((note.pitch, note.velocity, gate))
+                .or_insert(0);
+            let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
+            *count += 1;
+            match index.entry(key) {
+                Entry::Occupied(e) => variants[*e.get()].2.push(start),
+                Entry::Vacant(e) => {
+                    e.insert(variants.len());
+                    variants.push((key, note, vec![start]));
                 }
-            };
-            if mono.len() < start + voice.len() {
-                mono.resize(start + voice.len(), 0.0);
             }
-            for (o, x) in mono[start..start + voice.len()].iter_mut().zip(voice) {
-                *o += *x;
+        }
+        // Each variant is rendered once, into one reused buffer, and added
+        // wherever it plays.
+        let mut voice = Vec::new();
+        for (key, note, starts) in variants {
+            render_voice(
+                instrument,
+                note,
+                key.2,
+                sr,
+                voice_seed(track.role, key),
+                settings.processing,
+                &mut soundfonts,
+                &mut voice,
+            )?;
+            for start in starts {
+                if mono.len() < start + voice.len() {
+                    mono.resize(start + voice.len(), 0.0);
+                }
+                for (o, x) in mono[start..start + voice.len()].iter_mut().zip(&voice) {
+                    *o += *x;
+                }
+                done += 1;
+                progress(done, total_notes);
             }
-            done += 1;
-            progress(done, total_notes);
         }
         let sounding = !track.notes.is_empty();
         let mut stereo = if reverb && sounding {
