@@ -69,29 +69,30 @@ fn integrated_lufs(buffer: &StereoBuffer, sample_rate: u32) -> f64 {
     // 100 ms, rounded as ebur128 rounds it.
     let step = (sample_rate as usize + 5) / 10;
     let steps = buffer.len() / step;
-    // Filter state per channel: the last four values of the recursion.
-    let mut state = [[0.0f64; 4]; 2];
+    // Filter state per channel: the last four values of the recursion. Both
+    // channels step in one loop: two independent chains side by side.
+    let mut state = [[0.0f64; 2]; 4];
     let energies: Vec<f64> = (0..steps)
         .map(|k| {
             let range = k * step..(k + 1) * step;
-            let mut sums = [0.0f64; 2];
-            for (c, x) in [&buffer.left[range.clone()], &buffer.right[range]]
-                .into_iter()
-                .enumerate()
-            {
-                let [mut v1, mut v2, mut v3, mut v4] = state[c];
-                let mut sum = 0.0;
-                for &x in x {
-                    let v0 = (f64::from(x) - a[4] * v4 - a[3] * v3 - a[2] * v2) - a[1] * v1;
-                    let y = b[0] * v0 + b[1] * v1 + b[2] * v2 + b[3] * v3 + b[4] * v4;
-                    (v4, v3, v2, v1) = (v3, v2, v1, v0);
-                    sum += y * y;
+            let [mut v1, mut v2, mut v3, mut v4] = state;
+            let mut sum = [0.0f64; 2];
+            for (&l, &r) in buffer.left[range.clone()].iter().zip(&buffer.right[range]) {
+                let x = [f64::from(l), f64::from(r)];
+                let v0: [f64; 2] = std::array::from_fn(|c| {
+                    (x[c] - a[4] * v4[c] - a[3] * v3[c] - a[2] * v2[c]) - a[1] * v1[c]
+                });
+                let y: [f64; 2] = std::array::from_fn(|c| {
+                    b[0] * v0[c] + b[1] * v1[c] + b[2] * v2[c] + b[3] * v3[c] + b[4] * v4[c]
+                });
+                (v4, v3, v2, v1) = (v3, v2, v1, v0);
+                for c in 0..2 {
+                    sum[c] += y[c] * y[c];
                 }
-                // Flush vanishing state (silence would otherwise decay into subnormals).
-                state[c] = [v1, v2, v3, v4].map(|v| if v.abs() < 1e-30 { 0.0 } else { v });
-                sums[c] = sum;
             }
-            sums[0] + sums[1]
+            // Flush vanishing state (silence would otherwise decay into subnormals).
+            state = [v1, v2, v3, v4].map(|v| v.map(|v| if v.abs() < 1e-30 { 0.0 } else { v }));
+            sum[0] + sum[1]
         })
         .collect();
     let absolute = 10f64.powf((-70.0 + 0.691) / 10.0);

@@ -190,67 +190,58 @@ pub fn render_with_progress(
         // Identical notes share a few rendered variants, played round robin.
         let drums = matches!(instrument.source, Source::Drums(_));
         let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
-        let mut plays: HashMap<VoiceKey, u32> = HashMap::new();
-        let keyed: Vec<(&Note, usize, VoiceKey)> = track
-            .notes
-            .iter()
-            .map(|note| {
-                let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
-                let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
-                // Drums ring for their own decay, so their written length does not matter.
-                let gate = if drums { 0 } else { end - start };
-                let count = occurrences
-                    .entry((note.pitch, note.velocity, gate))
-                    .or_insert(0);
-                let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
-                *count += 1;
-                *plays.entry(key).or_insert(0) += 1;
-                (note, start, key)
-            })
-            .collect();
-        // Variants played more than once are kept; the others go through one buffer.
-        let mut voices: HashMap<VoiceKey, Vec<f32>> = HashMap::new();
-        let mut once = Vec::new();
-        for (note, start, key) in keyed {
-            let render = |out: &mut Vec<f32>, soundfonts: &mut soundfont::Cache| {
-                render_voice(
-                    instrument,
-                    note,
-                    key.2,
-                    sr,
-                    voice_seed(track.role, key),
-                    settings.processing,
-                    soundfonts,
-                    out,
-                )
-            };
-            let voice = if plays[&key] == 1 {
-                render(&mut once, &mut soundfonts)?;
-                &once
-            } else {
-                match voices.entry(key) {
-                    Entry::Occupied(e) => e.into_mut(),
-                    Entry::Vacant(e) => {
-                        let mut out = Vec::new();
-                        render(&mut out, &mut soundfonts)?;
-                        e.insert(out)
-                    }
+        // The notes of each variant, in order of first appearance.
+        let mut variants: Vec<(VoiceKey, &Note, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<VoiceKey, usize> = HashMap::new();
+        for note in &track.notes {
+            let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
+            let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
+            // Drums ring for their own decay, so their written length does not matter.
+            let gate = if drums { 0 } else { end - start };
+            let count = occurrences
+                .entry((note.pitch, note.velocity, gate))
+                .or_insert(0);
+            let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
+            *count += 1;
+            match index.entry(key) {
+                Entry::Occupied(e) => variants[*e.get()].2.push(start),
+                Entry::Vacant(e) => {
+                    e.insert(variants.len());
+                    variants.push((key, note, vec![start]));
                 }
-            };
-            if mono.len() < start + voice.len() {
-                mono.resize(start + voice.len(), 0.0);
             }
-            for (o, x) in mono[start..start + voice.len()].iter_mut().zip(voice) {
-                *o += *x;
+        }
+        // Each variant is rendered once, into one reused buffer, and added
+        // wherever it plays.
+        let mut voice = Vec::new();
+        for (key, note, starts) in variants {
+            render_voice(
+                instrument,
+                note,
+                key.2,
+                sr,
+                voice_seed(track.role, key),
+                settings.processing,
+                &mut soundfonts,
+                &mut voice,
+            )?;
+            for start in starts {
+                if mono.len() < start + voice.len() {
+                    mono.resize(start + voice.len(), 0.0);
+                }
+                for (o, x) in mono[start..start + voice.len()].iter_mut().zip(&voice) {
+                    *o += *x;
+                }
+                done += 1;
+                progress(done, total_notes);
             }
-            done += 1;
-            progress(done, total_notes);
         }
         let sounding = !track.notes.is_empty();
-        let mut stereo = pan(mono, instrument.pan, reverb_tail);
-        if reverb && sounding {
-            add_reverb(&mut stereo, &palette.reverb, instrument.reverb_send, sr);
-        }
+        let mut stereo = if reverb && sounding {
+            pan_with_reverb(mono, instrument, &palette.reverb, sr)
+        } else {
+            pan(mono, instrument.pan)
+        };
         if looped {
             stereo.fold_into_loop(musical);
         } else {
@@ -436,12 +427,16 @@ fn render_voice(
     Ok(())
 }
 
-/// Equal-power pan of a mono buffer into stereo, with room for `extra` more frames.
-fn pan(mut mono: Vec<f32>, pan: f32, extra: usize) -> StereoBuffer {
+/// Equal-power gains (left, right) for a pan position.
+fn pan_gains(pan: f32) -> [f32; 2] {
     let angle = (pan.clamp(-1.0, 1.0) + 1.0) * std::f32::consts::FRAC_PI_4;
-    let (gl, gr) = (angle.cos(), angle.sin());
-    let mut right = Vec::with_capacity(mono.len() + extra);
-    right.extend(mono.iter().map(|x| x * gr));
+    [angle.cos(), angle.sin()]
+}
+
+/// Equal-power pan of a mono buffer into stereo.
+fn pan(mut mono: Vec<f32>, pan: f32) -> StereoBuffer {
+    let [gl, gr] = pan_gains(pan);
+    let right = mono.iter().map(|x| x * gr).collect();
     mono.iter_mut().for_each(|x| *x *= gl);
     StereoBuffer { left: mono, right }
 }
@@ -451,17 +446,26 @@ fn reverb_tail(room: &ReverbSettings, sample_rate: u32) -> usize {
     (room.time * 1.2 * sample_rate as f32) as usize
 }
 
-/// Adds the palette's reverb, fed at `send`, and extends the buffer by the reverb tail.
-fn add_reverb(stereo: &mut StereoBuffer, room: &ReverbSettings, send: f32, sample_rate: u32) {
-    let n = stereo.len() + reverb_tail(room, sample_rate);
-    stereo.left.resize(n, 0.0);
-    stereo.right.resize(n, 0.0);
-    Reverb::new(room, sample_rate).process(
-        &mut stereo.left,
-        &mut stereo.right,
+/// Pans a mono buffer as `instrument` says and adds the palette's reverb, fed
+/// at the instrument's send, extending the buffer by the reverb tail.
+fn pan_with_reverb(
+    mut mono: Vec<f32>,
+    instrument: &Instrument,
+    room: &ReverbSettings,
+    sample_rate: u32,
+) -> StereoBuffer {
+    let n = mono.len() + reverb_tail(room, sample_rate);
+    mono.resize(n, 0.0);
+    let mut right = vec![0.0; n];
+    let send = instrument.reverb_send;
+    Reverb::new(room, sample_rate).process_panned(
+        &mut mono,
+        &mut right,
+        pan_gains(instrument.pan),
         1.0 - 0.5 * send,
         send,
     );
+    StereoBuffer { left: mono, right }
 }
 
 /// Cuts trailing near-silence (below −100 dBFS) after the musical end.

@@ -12,7 +12,10 @@
 //! reverberation is interpolated back up by the same filter. The damping
 //! filter is adjusted to the lower rate so that the tail darkens as fundsp's
 //! does. A signal is processed in one call, from its first frame to the end of
-//! its tail; the reverb has no per-sample path, so block and per-sample
+//! its tail, streaming through decimation, network and interpolation 512
+//! half-rate frames at a time so the intermediate signals stay in cache; a
+//! panned mono signal is decimated once and fed to both sides at its pan
+//! gains. The reverb has no per-sample path, so block and per-sample
 //! rendering share it exactly.
 
 use crate::palette::ReverbSettings;
@@ -36,8 +39,9 @@ const DELAYS: [f32; 32] = [
 /// tap is 1/2; even offsets are 0).
 const HALFBAND: usize = 8;
 
-/// Frames of the half-band filters' output computed one tap at a time.
-const STRETCH: usize = 256;
+/// Half-rate frames decimated, reverberated and interpolated at a time: the
+/// whole signal streams through buffers of this size, which stay in cache.
+const CHUNK: usize = 512;
 
 /// A stereo reverb for one signal (see the module docs).
 #[derive(Debug, Clone)]
@@ -45,6 +49,13 @@ pub struct Reverb {
     network: Network,
     /// Half-band taps at offsets ±1, ±3, …
     halfband: [f32; HALFBAND],
+}
+
+/// What feeds the network: two channels, or one channel at two gains.
+#[derive(Clone, Copy)]
+enum Feed {
+    Stereo,
+    Mono([f32; 2]),
 }
 
 impl Reverb {
@@ -68,81 +79,177 @@ impl Reverb {
     /// the reverb of them. The left input feeds the even lines, the right the odd.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32], dry: f32, wet: f32) {
         assert_eq!(left.len(), right.len(), "channels of equal length");
-        let half = left.len().div_ceil(2);
-        let pad = HALFBAND;
-        // Half-rate channels with `pad` zeros either side, and scratch space.
-        let mut low_left = vec![0.0; half + 2 * pad];
-        let mut low_right = vec![0.0; half + 2 * pad];
-        let mut scratch = vec![0.0; half + 2 * pad];
-        self.decimate(left, &mut low_left[pad..pad + half], &mut scratch);
-        self.decimate(right, &mut low_right[pad..pad + half], &mut scratch);
-        self.network.process(
-            &mut low_left[pad..pad + half],
-            &mut low_right[pad..pad + half],
-            0.0,
-            1.0,
-        );
-        self.interpolate_into(&low_left, left, dry, wet);
-        self.interpolate_into(&low_right, right, dry, wet);
+        self.run(left, right, Feed::Stereo, dry, wet);
     }
 
-    /// Writes `x` low-passed and at half the rate into `out`: frame `m` is
-    /// centred on `x[2m]`. `odd` is scratch space of `out.len() + 2 * HALFBAND`.
-    fn decimate(&self, x: &[f32], out: &mut [f32], odd: &mut [f32]) {
+    /// Pans a mono signal and adds its reverb: `left` holds the signal on
+    /// entry; on return `left` and `right` hold `dry` times the signal at
+    /// `gains` plus `wet` times the reverb of the signal at those gains (the
+    /// same as [`process`](Self::process) of the panned channels, to float
+    /// rounding, with one decimation instead of two).
+    pub fn process_panned(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        gains: [f32; 2],
+        dry: f32,
+        wet: f32,
+    ) {
+        assert_eq!(left.len(), right.len(), "channels of equal length");
+        self.run(left, right, Feed::Mono(gains), dry, wet);
+    }
+
+    /// Streams the signal through decimation, the network and interpolation,
+    /// `CHUNK` half-rate frames at a time. Chunk `s` is decimated before the
+    /// frames of the chunk before it are written, so reading ahead and
+    /// writing in place never meet.
+    fn run(&mut self, left: &mut [f32], right: &mut [f32], feed: Feed, dry: f32, wet: f32) {
         let pad = HALFBAND;
-        // The odd frames apart, padded, so each tap's loop is contiguous.
-        odd.fill(0.0);
-        let pairs = x.chunks_exact(2);
-        if let [last] = pairs.remainder() {
-            out[out.len() - 1] = 0.5 * last;
+        let half = left.len().div_ceil(2);
+        let stereo = matches!(feed, Feed::Stereo);
+        // Decimated input, this chunk and the next (two channels when stereo).
+        let mut low = [[[0.0f32; CHUNK]; 2]; 2];
+        // Network output with the 2 × `pad` half-rate frames before the chunk.
+        let mut window = [[0.0f32; CHUNK + 2 * HALFBAND]; 2];
+        let mut odd = [0.0f32; CHUNK + 2 * HALFBAND];
+        let mut feed_in = [[0.0f32; CHUNK]; 2];
+        let halfband = self.halfband;
+        let decimate = |low: &mut [[f32; CHUNK]; 2],
+                        odd: &mut [f32; CHUNK + 2 * HALFBAND],
+                        left: &[f32],
+                        right: &[f32],
+                        s: usize| {
+            let len = (half - s).min(CHUNK);
+            decimate(&halfband, left, s, &mut low[0][..len], odd);
+            if stereo {
+                decimate(&halfband, right, s, &mut low[1][..len], odd);
+            }
+        };
+        if half > 0 {
+            decimate(&mut low[0], &mut odd, left, right, 0);
         }
-        for ((o, e), pair) in odd[pad..].iter_mut().zip(out.iter_mut()).zip(pairs) {
-            *e = 0.5 * pair[0];
+        let mut s = 0;
+        // Half-rate frames interpolated so far.
+        let mut done = 0;
+        while done < half {
+            let (current, rest) = low.split_at_mut(1);
+            let (current, next) = (&mut current[0], &mut rest[0]);
+            let len = half.saturating_sub(s).min(CHUNK);
+            if s + CHUNK < half {
+                decimate(next, &mut odd, left, right, s + CHUNK);
+            }
+            // The network's next `len` frames; beyond the signal, zeros (the
+            // interpolator's padding).
+            let [window_left, window_right] = &mut window;
+            for w in [&mut *window_left, &mut *window_right] {
+                w.copy_within(CHUNK..CHUNK + 2 * pad, 0);
+                w[2 * pad..].fill(0.0);
+            }
+            if len > 0 {
+                let inputs: [&[f32]; 2] = match feed {
+                    Feed::Stereo => [&current[0][..len], &current[1][..len]],
+                    Feed::Mono(gains) => {
+                        for (f, g) in feed_in.iter_mut().zip(gains) {
+                            for (f, x) in f[..len].iter_mut().zip(&current[0][..len]) {
+                                *f = g * x;
+                            }
+                        }
+                        [&feed_in[0][..len], &feed_in[1][..len]]
+                    }
+                };
+                self.network.process(
+                    inputs,
+                    &mut window_left[2 * pad..2 * pad + len],
+                    &mut window_right[2 * pad..2 * pad + len],
+                );
+            }
+            // Half-rate frames `s − pad .. s + CHUNK − pad` now have the frames
+            // the interpolator reads around them.
+            let end = (s + CHUNK).saturating_sub(pad).min(half);
+            let frames = 2 * done..(2 * end).min(left.len());
+            let at = done + 2 * pad - s;
+            match feed {
+                Feed::Stereo => {
+                    self.interpolate_into(&window[0], at, &mut left[frames.clone()], dry, wet);
+                    self.interpolate_into(&window[1], at, &mut right[frames], dry, wet);
+                }
+                Feed::Mono([gl, gr]) => {
+                    right[frames.clone()].copy_from_slice(&left[frames.clone()]);
+                    self.interpolate_into(&window[0], at, &mut left[frames.clone()], gl * dry, wet);
+                    self.interpolate_into(&window[1], at, &mut right[frames], gr * dry, wet);
+                }
+            }
+            done = end;
+            low.swap(0, 1);
+            s += CHUNK;
+        }
+    }
+
+    /// Mixes `low` (at half the rate), interpolated, into `out` at `wet`, with
+    /// `out` scaled by `dry`; `out[0]` is centred on `low[at]`.
+    fn interpolate_into(&self, low: &[f32], at: usize, out: &mut [f32], dry: f32, wet: f32) {
+        let taps = self.halfband.map(|h| 2.0 * h);
+        let mut between = [0.0f32; CHUNK];
+        let n = out.len().div_ceil(2);
+        // Odd frames 2m + 1 lie between low[m] and low[m + 1].
+        let between = &mut between[..n];
+        for (k, h) in taps.iter().enumerate() {
+            let before = &low[at - k..at - k + n];
+            let after = &low[at + 1 + k..at + 1 + k + n];
+            for ((o, a), b) in between.iter_mut().zip(after).zip(before) {
+                *o += h * (a + b);
+            }
+        }
+        let mut pairs = out.chunks_exact_mut(2);
+        for (pair, (&even, &odd)) in (&mut pairs).zip(low[at..at + n].iter().zip(between.iter())) {
+            pair[0] = pair[0] * dry + even * wet;
+            pair[1] = pair[1] * dry + odd * wet;
+        }
+        if let [last] = pairs.into_remainder() {
+            *last = *last * dry + low[at + n - 1] * wet;
+        }
+    }
+}
+
+/// Writes `x` low-passed and at half the rate into `out`, starting at
+/// half-rate frame `s`: frame `m` is centred on `x[2m]`. `odd` is scratch.
+fn decimate(
+    halfband: &[f32; HALFBAND],
+    x: &[f32],
+    s: usize,
+    out: &mut [f32],
+    odd: &mut [f32; CHUNK + 2 * HALFBAND],
+) {
+    let pad = HALFBAND;
+    // The odd frames apart, so each tap's loop is contiguous: odd[pad + i]
+    // is x[2(s + i) + 1], zero outside the signal.
+    let n = out.len();
+    let first = s as isize - pad as isize;
+    let odd = &mut odd[..n + 2 * pad];
+    if first >= 0 && 2 * (first as usize + odd.len()) <= x.len() {
+        let pairs = x[2 * first as usize..].chunks_exact(2);
+        for (o, pair) in odd.iter_mut().zip(pairs) {
             *o = pair[1];
         }
-        // x[2m ± (2k + 1)] is odd[m + k] and odd[m − k − 1] (before padding).
-        // Short stretches of output, one tap at a time.
-        for (c, chunk) in out.chunks_mut(STRETCH).enumerate() {
-            let m0 = pad + c * STRETCH;
-            for (k, h) in self.halfband.iter().enumerate() {
-                let after = &odd[m0 + k..m0 + k + chunk.len()];
-                let before = &odd[m0 - k - 1..m0 - k - 1 + chunk.len()];
-                for ((o, a), b) in chunk.iter_mut().zip(after).zip(before) {
-                    *o += h * (a + b);
-                }
-            }
+    } else {
+        for (i, o) in odd.iter_mut().enumerate() {
+            let j = 2 * (first + i as isize) + 1;
+            *o = if j >= 0 && (j as usize) < x.len() {
+                x[j as usize]
+            } else {
+                0.0
+            };
         }
     }
-
-    /// Mixes `low` (at half the rate, with `HALFBAND` zeros either side),
-    /// interpolated, into `out` at `wet`, with `out` scaled by `dry`.
-    fn interpolate_into(&self, low: &[f32], out: &mut [f32], dry: f32, wet: f32) {
-        let pad = HALFBAND;
-        let taps = self.halfband.map(|h| 2.0 * h);
-        let mut between = [0.0f32; STRETCH];
-        for (c, frames) in out.chunks_mut(2 * STRETCH).enumerate() {
-            let m0 = pad + c * STRETCH;
-            let n = frames.len().div_ceil(2);
-            // Odd frames 2m + 1 lie between low[m] and low[m + 1].
-            let between = &mut between[..n];
-            between.fill(0.0);
-            for (k, h) in taps.iter().enumerate() {
-                let before = &low[m0 - k..m0 - k + n];
-                let after = &low[m0 + 1 + k..m0 + 1 + k + n];
-                for ((o, a), b) in between.iter_mut().zip(after).zip(before) {
-                    *o += h * (a + b);
-                }
-            }
-            let mut pairs = frames.chunks_exact_mut(2);
-            for (pair, (&even, &odd)) in
-                (&mut pairs).zip(low[m0..m0 + n].iter().zip(between.iter()))
-            {
-                pair[0] = pair[0] * dry + even * wet;
-                pair[1] = pair[1] * dry + odd * wet;
-            }
-            if let [last] = pairs.into_remainder() {
-                *last = *last * dry + low[m0 + n - 1] * wet;
-            }
+    for (m, e) in out.iter_mut().enumerate() {
+        *e = 0.5 * x[2 * (s + m)];
+    }
+    // x[2m ± (2k + 1)] is odd[m + k] and odd[m − k − 1] (before padding).
+    for (k, h) in halfband.iter().enumerate() {
+        let after = &odd[pad + k..pad + k + n];
+        let before = &odd[pad - k - 1..pad - k - 1 + n];
+        for ((o, a), b) in out.iter_mut().zip(after).zip(before) {
+            *o += h * (a + b);
         }
     }
 }
@@ -215,29 +322,39 @@ impl Network {
         }
     }
 
-    /// One block of line `i`'s output: the line read `delay` frames back from
-    /// `at`, through the damping filter.
+    /// One block of line `i`'s output into `out`: the line read `delay`
+    /// frames back from `at`, through the damping filter.
     #[inline]
-    fn line_output(&self, i: usize, at: usize, scratch: &mut [f32; BLOCK + 2]) -> [f32; BLOCK] {
+    fn line_output(
+        &self,
+        i: usize,
+        at: usize,
+        scratch: &mut [f32; BLOCK + 2],
+        out: &mut [f32; BLOCK],
+    ) {
         let ring = self.mask + 1;
         let line = &self.lines[i * ring..(i + 1) * ring];
         let from = (at + ring - self.delays[i] - 2) & self.mask;
-        let taps = if from + BLOCK + 2 <= ring {
-            &line[from..from + BLOCK + 2]
+        let taps: &[f32; BLOCK + 2] = if from + BLOCK + 2 <= ring {
+            line[from..from + BLOCK + 2]
+                .try_into()
+                .expect("a block and two")
         } else {
             // The read wraps around the end of the ring.
             for (k, r) in scratch.iter_mut().enumerate() {
                 *r = line[(from + k) & self.mask];
             }
-            &scratch[..]
+            scratch
         };
         let [outer, centre] = self.taps;
-        std::array::from_fn(|k| outer * (taps[k] + taps[k + 2]) + centre * taps[k + 1])
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = outer * (taps[k] + taps[k + 2]) + centre * taps[k + 1];
+        }
     }
 
-    /// Replaces `left` and `right` with `dry` times themselves plus `wet` times
-    /// the reverb of them. The left input feeds the even lines, the right the odd.
-    fn process(&mut self, left: &mut [f32], right: &mut [f32], dry: f32, wet: f32) {
+    /// Writes the reverb of `inputs` (the first feeds the even lines, the
+    /// second the odd) into `left` and `right`, all of one length.
+    fn process(&mut self, inputs: [&[f32]; 2], left: &mut [f32], right: &mut [f32]) {
         let norm = 1.0 / (LINES as f32).sqrt();
         let ring = self.mask + 1;
         let mut y = [[0.0f32; BLOCK]; LINES];
@@ -246,67 +363,81 @@ impl Network {
         let mut start = 0;
         while start < left.len() {
             let m = (left.len() - start).min(BLOCK);
-            input[0][..m].copy_from_slice(&left[start..start + m]);
-            input[1][..m].copy_from_slice(&right[start..start + m]);
-            input[0][m..].fill(0.0);
-            input[1][m..].fill(0.0);
-            let at = self.position & self.mask;
-            // Line outputs (the damped, delayed lines), two at a time: read out
-            // into stereo and combined by the Hadamard matrix's first stage.
-            let mut wet_left = [0.0f32; BLOCK];
-            let mut wet_right = [0.0f32; BLOCK];
-            for pair in (0..LINES).step_by(2) {
-                let (a, b) = (
-                    self.line_output(pair, at, &mut read),
-                    self.line_output(pair + 1, at, &mut read),
-                );
-                let (la, ra, lb, rb) = (
-                    self.out_left[pair],
-                    self.out_right[pair],
-                    self.out_left[pair + 1],
-                    self.out_right[pair + 1],
-                );
-                let (lo, hi) = y.split_at_mut(pair + 1);
-                let (ya, yb) = (&mut lo[pair], &mut hi[0]);
-                for k in 0..BLOCK {
-                    wet_left[k] += la * a[k] + lb * b[k];
-                    wet_right[k] += ra * a[k] + rb * b[k];
-                    ya[k] = a[k] + b[k];
-                    yb[k] = a[k] - b[k];
-                }
+            for (i, x) in input.iter_mut().zip(inputs) {
+                i[..m].copy_from_slice(&x[start..start + m]);
+                i[m..].fill(0.0);
             }
-            // The middle stages of the Hadamard matrix (butterflies).
-            let mut h = 2;
-            while h < LINES / 2 {
-                for i in (0..LINES).step_by(2 * h) {
-                    for j in i..i + h {
-                        let (lo, hi) = y.split_at_mut(j + h);
-                        let (a, b) = (&mut lo[j], &mut hi[0]);
-                        for k in 0..BLOCK {
-                            let (x, z) = (a[k], b[k]);
-                            a[k] = x + z;
-                            b[k] = x - z;
-                        }
+            let at = self.position & self.mask;
+            // Line outputs (the damped, delayed lines).
+            for (i, y) in y.iter_mut().enumerate() {
+                self.line_output(i, at, &mut read, y);
+            }
+            // Read out into stereo, eight frames at a time (sums in registers).
+            let (out_left, out_right) = (&mut left[start..start + m], &mut right[start..start + m]);
+            for c in 0..BLOCK / 8 {
+                let mut l = [0.0f32; 8];
+                let mut r = [0.0f32; 8];
+                for (i, y) in y.iter().enumerate() {
+                    let (gl, gr) = (self.out_left[i], self.out_right[i]);
+                    for k in 0..8 {
+                        l[k] += gl * y[8 * c + k];
+                        r[k] += gr * y[8 * c + k];
                     }
                 }
-                h *= 2;
-            }
-            // The last stage, normalized, plus the input, written into the lines.
-            let half = LINES / 2;
-            for j in 0..half {
-                let (a, b) = (&y[j], &y[j + half]);
-                let (xa, xb) = (&input[j % 2], &input[(j + half) % 2]);
-                let (lo, hi) = self.lines.split_at_mut((j + half) * ring);
-                let line_a = &mut lo[j * ring + at..j * ring + at + BLOCK];
-                let line_b = &mut hi[at..at + BLOCK];
-                for k in 0..BLOCK {
-                    line_a[k] = (a[k] + b[k]) * norm + xa[k];
-                    line_b[k] = (a[k] - b[k]) * norm + xb[k];
+                for k in 0..8 {
+                    if 8 * c + k < m {
+                        out_left[8 * c + k] = l[k];
+                        out_right[8 * c + k] = r[k];
+                    }
                 }
             }
-            for k in 0..m {
-                left[start + k] = left[start + k] * dry + wet_left[k] * wet;
-                right[start + k] = right[start + k] * dry + wet_right[k] * wet;
+            // The Hadamard matrix in two radix-4 passes (the butterflies of
+            // stages 1–2, then 3–4 normalized, plus the input, into the lines).
+            for q in 0..LINES / 4 {
+                let [a, b, c, d] = &mut y[4 * q..4 * q + 4] else {
+                    unreachable!()
+                };
+                for k in 0..BLOCK {
+                    let (s0, d0) = (a[k] + b[k], a[k] - b[k]);
+                    let (s1, d1) = (c[k] + d[k], c[k] - d[k]);
+                    a[k] = s0 + s1;
+                    b[k] = d0 + d1;
+                    c[k] = s0 - s1;
+                    d[k] = d0 - d1;
+                }
+            }
+            let quarter = LINES / 4;
+            for j in 0..quarter {
+                let (ya, yb, yc, yd) = (
+                    &y[j],
+                    &y[j + quarter],
+                    &y[j + 2 * quarter],
+                    &y[j + 3 * quarter],
+                );
+                let line = |i: usize| i * ring + at;
+                let lines = &mut self.lines;
+                let (lo, rest) = lines.split_at_mut(line(j + quarter));
+                let (mid, rest) = rest.split_at_mut(line(j + 2 * quarter) - line(j + quarter));
+                let (high, top) = rest.split_at_mut(line(j + 3 * quarter) - line(j + 2 * quarter));
+                let la = &mut lo[line(j)..line(j) + BLOCK];
+                let lb = &mut mid[..BLOCK];
+                let lc = &mut high[..BLOCK];
+                let ld = &mut top[..BLOCK];
+                // Line i is fed by input i mod 2.
+                let (xa, xb, xc, xd) = (
+                    &input[j % 2],
+                    &input[(j + quarter) % 2],
+                    &input[(j + 2 * quarter) % 2],
+                    &input[(j + 3 * quarter) % 2],
+                );
+                for k in 0..BLOCK {
+                    let (s0, d0) = (ya[k] + yb[k], ya[k] - yb[k]);
+                    let (s1, d1) = (yc[k] + yd[k], yc[k] - yd[k]);
+                    la[k] = (s0 + s1) * norm + xa[k];
+                    lb[k] = (d0 + d1) * norm + xb[k];
+                    lc[k] = (s0 - s1) * norm + xc[k];
+                    ld[k] = (d0 - d1) * norm + xd[k];
+                }
             }
             self.position += BLOCK;
             start += m;
