@@ -460,3 +460,47 @@ fn a_panicking_job_is_reported_the_worker_restarts_and_the_mood_still_arrives() 
     assert!(g.restarts >= 1);
     assert!(g.failed >= 1);
 }
+
+#[test]
+fn a_bridge_plays_the_old_outro_then_the_new_intro_then_the_new_main() {
+    let sr = 48_000;
+    let mut score = Score::new(vec![spec("a", 120.0), spec("b", 90.0)]);
+    score.default_transition = Transition::at(Quantize::Bar)
+        .crossfade_beats(0.0)
+        .bridge(true);
+    let (mut manager, handle) = offline(sr, 512);
+    let mut d = Director::new(
+        score,
+        handle,
+        inline(Signal::Dc, &["a", "b"]),
+        DirectorSettings::new(sr),
+    )
+    .unwrap();
+    d.set_mood("a").unwrap();
+    let (mut out, mut events) = (Vec::new(), Vec::new());
+    let ask_at = 7 * 96_000 + 12_345;
+    let mut asked = None;
+    run(&mut manager, 16 * 96_000, 512, &mut out, |pos| {
+        if asked.is_none() && pos >= ask_at {
+            d.set_mood("b").unwrap();
+            asked = Some(pos);
+        }
+        d.update();
+        events.extend(d.drain_events());
+    });
+    let anchor = started(&events, "a").unwrap();
+    let b = expected_line(120.0, sr, anchor, Quantize::Bar, asked.unwrap() + SAFETY) as usize;
+    // Outro (2 bars at 120 BPM), intro (2 bars at 90 BPM), then b's main.
+    let outro_end = b + 2 * 96_000;
+    let intro_end = outro_end + 2 * 128_000;
+    assert!(
+        out[b - 1] < level(0, Part::Outro) - 0.005,
+        "a's main before the boundary"
+    );
+    assert_eq!(out[b], level(0, Part::Outro));
+    assert_eq!(out[outro_end - 1], level(0, Part::Outro));
+    assert_eq!(out[outro_end], level(1, Part::Intro));
+    assert_eq!(out[intro_end - 1], level(1, Part::Intro));
+    assert_eq!(out[intro_end], level(1, Part::Main(0)));
+    assert_eq!(started(&events, "b"), Some(outro_end as u64));
+}

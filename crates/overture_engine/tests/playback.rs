@@ -284,3 +284,19 @@ fn output_does_not_depend_on_the_block_size() {
         assert_eq!(reference, bits(&busy_render(block)), "block {block}");
     }
 }
+
+#[test]
+fn opening_the_output_never_fails_and_its_clock_runs() {
+    // With a sound device (and the `cpal` feature) this plays on it; without
+    // one it warns and runs the silent real-time path. Either way the
+    // conductor's clock advances.
+    let (output, handle) =
+        overture_engine::MusicOutput::open(48_000, overture_engine::ConductorBuilder::default());
+    let start = std::time::Instant::now();
+    while handle.position() == 0 && start.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(handle.position() > 0, "{output:?} never rendered");
+    let sr = handle.sample_rate().unwrap();
+    assert!((8_000..=192_000).contains(&sr));
+}
