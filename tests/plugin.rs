@@ -19,7 +19,11 @@ use overture::{
 };
 
 /// Pieces of a constant level per mood, so the mix shows which mood plays.
-struct Levels;
+/// Records the motif of every main it is asked for.
+#[derive(Default)]
+struct Levels {
+    motifs: Option<Arc<std::sync::Mutex<Vec<Option<overture::engine::score::Motif>>>>>,
+}
 
 fn level(mood: &str) -> f32 {
     match mood {
@@ -31,6 +35,9 @@ fn level(mood: &str) -> f32 {
 
 impl PieceSource for Levels {
     fn make(&mut self, job: &PieceJob) -> Result<Piece, String> {
+        if let (Some(seen), Part::Main(_)) = (&self.motifs, job.key.part) {
+            seen.lock().unwrap().push(job.request().motif);
+        }
         let tempo =
             overture::core::time::Tempo::from_bpm(job.mood.bpm).map_err(|e| e.to_string())?;
         let bars = job.request().bars;
@@ -66,7 +73,7 @@ impl PieceSource for Levels {
 }
 
 fn levels() -> SourceFactory {
-    Arc::new(|| Ok(Box::new(Levels) as Box<dyn PieceSource>))
+    Arc::new(|| Ok(Box::new(Levels::default()) as Box<dyn PieceSource>))
 }
 
 const MAP: &str = r#"MoodMap(
@@ -329,6 +336,76 @@ fn runs_beside_bevy_kira_audio_without_a_sound_device() {
         app.world().resource::<MusicState>().status.mood.as_deref(),
         Some("calm"),
         "the music runs on the silent path"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_leitmotif_named_in_the_map_reaches_the_composer_and_a_missing_one_is_reported() {
+    let dir = temp_assets("motif");
+    std::fs::create_dir_all(dir.join("music")).unwrap();
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/music/theme.mid");
+    std::fs::copy(&theme, dir.join("music/theme.mid")).unwrap();
+    let map = MAP.replace(
+        "(valence: 0.4, arousal: -0.5, main_bars: 2)",
+        "(valence: 0.4, arousal: -0.5, main_bars: 2, leitmotif: \"music/theme.mid\")",
+    );
+    std::fs::write(dir.join("test.moodmap.ron"), &map).unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let factory: SourceFactory = {
+        let seen = seen.clone();
+        Arc::new(move || {
+            Ok(Box::new(Levels {
+                motifs: Some(seen.clone()),
+            }) as Box<dyn PieceSource>)
+        })
+    };
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        AssetPlugin {
+            file_path: dir.display().to_string(),
+            watch_for_changes_override: Some(true),
+            ..default()
+        },
+        OverturePlugin {
+            mood_map: "test.moodmap.ron".into(),
+            backend: MusicBackend::Offline {
+                sample_rate: 48_000,
+                block_size: 512,
+            },
+            generation: GeneratorMode::Inline,
+            source: Some(factory),
+            ..default()
+        },
+    ));
+    let mut s = Session {
+        app,
+        audio: Vec::new(),
+        changes: Vec::new(),
+        applied: 0,
+        invalid: Vec::new(),
+    };
+    s.until("calm to play", |s| s.mood().as_deref() == Some("calm"));
+    let expected = overture::model::motif::Motif::read(&theme).unwrap();
+    let seen = seen.lock().unwrap().clone();
+    // calm's mains carry the theme; danger's carry none.
+    assert!(
+        seen.contains(&Some(expected)),
+        "the theme reached calm's mains"
+    );
+    assert!(seen.contains(&None), "danger has no leitmotif");
+
+    std::fs::write(
+        dir.join("test.moodmap.ron"),
+        map.replace("music/theme.mid", "music/gone.mid"),
+    )
+    .unwrap();
+    s.until("the error", |s| !s.invalid.is_empty());
+    let error = &s.invalid[0];
+    assert!(
+        error.contains("moods.calm.leitmotif") && error.contains("gone.mid"),
+        "{error}"
     );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -7,6 +7,7 @@ use bevy::{
     diagnostic::{Diagnostic, Diagnostics},
     prelude::*,
 };
+use overture_engine::score::Motif;
 use overture_engine::{
     ConductorBuilder, ConductorHandle, Director, DirectorSettings, Engine, Generator,
     GeneratorMode, GeneratorSettings, ModelSource, MusicEvent, MusicOutput, OfflineBackend,
@@ -281,9 +282,15 @@ impl Music {
         self.inner().map.as_ref()
     }
 
-    fn apply_map(&mut self, map: MoodMap) -> Result<(), String> {
+    fn apply_map(&mut self, map: MoodMap, motifs: &[(String, Motif)]) -> Result<(), String> {
         let inner = self.inner();
-        let score = map.to_score();
+        let mut score = map.to_score();
+        for mood in &mut score.moods {
+            mood.motif = motifs
+                .iter()
+                .find(|(n, _)| *n == mood.name)
+                .map(|(_, m)| *m);
+        }
         match &mut inner.director {
             Some(director) => director.set_score(score).map_err(|e| e.to_string())?,
             None => {
@@ -340,10 +347,15 @@ pub(crate) fn apply_mood_maps(
         let Some(asset) = assets.get(id) else {
             continue;
         };
-        match &asset.map {
-            Ok(map) => {
+        let checked = match (&asset.map, &asset.motifs) {
+            (Ok(map), Ok(motifs)) => Ok((map, motifs)),
+            (Err(e), _) => Err(e.to_string()),
+            (Ok(_), Err(e)) => Err(e.clone()),
+        };
+        match checked {
+            Ok((map, motifs)) => {
                 let path = map.path().display().to_string();
-                match music.apply_map(map.clone()) {
+                match music.apply_map(map.clone(), motifs) {
                     Ok(()) => {
                         info!("mood map {path} is playing");
                         state.map_path = Some(path.clone());
@@ -356,8 +368,7 @@ pub(crate) fn apply_mood_maps(
                     }
                 }
             }
-            Err(e) => {
-                let error = e.to_string();
+            Err(error) => {
                 error!("mood map: {error} (the previous map keeps playing)");
                 invalid.write(MoodMapInvalid { error });
             }

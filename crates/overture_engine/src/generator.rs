@@ -65,7 +65,10 @@ impl PieceJob {
         request.drums = spec.drums;
         request.intensity = 0.6;
         match (part, &self.stinger) {
-            (Part::Main(_), _) => request.bars = spec.main_bars,
+            (Part::Main(_), _) => {
+                request.bars = spec.main_bars;
+                request.motif = spec.motif;
+            }
             (Part::Stinger(_), Some(s)) => {
                 request.bars = s.bars;
                 request.mood = Mood {

@@ -28,6 +28,8 @@ use overture_core::{
     track::Role,
 };
 
+pub use overture_model::motif::Motif;
+
 use crate::clip::RampShape;
 
 /// Where a change may happen on the beat grid of the music playing.
@@ -224,6 +226,10 @@ pub struct MoodSpec {
     pub layer_smoothing_beats: f64,
     /// Where layer changes take effect.
     pub layer_quantize: Quantize,
+    /// A leitmotif: the main sections' melody opens with it, transposed
+    /// into this mood's key and mode, and the composer develops it.
+    #[serde(default)]
+    pub motif: Option<Motif>,
 }
 
 impl MoodSpec {
@@ -243,6 +249,7 @@ impl MoodSpec {
             layers: Vec::new(),
             layer_smoothing_beats: 2.0,
             layer_quantize: Quantize::Beat,
+            motif: None,
         }
     }
 

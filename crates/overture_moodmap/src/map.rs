@@ -541,6 +541,9 @@ impl MoodMap {
                 .layer_smoothing_beats
                 .unwrap_or(self.layer_smoothing_beats),
             layer_quantize: m.layer_quantize.unwrap_or(self.layer_quantize),
+            // The file is read by whoever loads the map (the Bevy asset loader
+            // reads it through the asset server); see `MoodMap::leitmotif`.
+            motif: None,
         }
     }
 
