@@ -102,6 +102,10 @@ const FRAME: usize = 800; // one 60 Hz game frame at 48 kHz
 
 impl Session {
     fn new(dir: &Path) -> Self {
+        Self::with_source(dir, levels())
+    }
+
+    fn with_source(dir: &Path, source: SourceFactory) -> Self {
         let mut app = App::new();
         app.add_plugins((
             MinimalPlugins,
@@ -117,7 +121,7 @@ impl Session {
                     block_size: 512,
                 },
                 generation: GeneratorMode::Inline,
-                source: Some(levels()),
+                source: Some(source),
                 ..default()
             },
         ));
@@ -360,32 +364,7 @@ fn a_leitmotif_named_in_the_map_reaches_the_composer_and_a_missing_one_is_report
             }) as Box<dyn PieceSource>)
         })
     };
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        AssetPlugin {
-            file_path: dir.display().to_string(),
-            watch_for_changes_override: Some(true),
-            ..default()
-        },
-        OverturePlugin {
-            mood_map: "test.moodmap.ron".into(),
-            backend: MusicBackend::Offline {
-                sample_rate: 48_000,
-                block_size: 512,
-            },
-            generation: GeneratorMode::Inline,
-            source: Some(factory),
-            ..default()
-        },
-    ));
-    let mut s = Session {
-        app,
-        audio: Vec::new(),
-        changes: Vec::new(),
-        applied: 0,
-        invalid: Vec::new(),
-    };
+    let mut s = Session::with_source(&dir, factory);
     s.until("calm to play", |s| s.mood().as_deref() == Some("calm"));
     let expected = overture::model::motif::Motif::read(&theme).unwrap();
     let seen = seen.lock().unwrap().clone();

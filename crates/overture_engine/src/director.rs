@@ -308,6 +308,22 @@ impl Layers {
     }
 }
 
+/// The moods of `score`, shared, and each one's name and fingerprint.
+#[allow(clippy::type_complexity)]
+fn index_moods(score: &Score) -> (Vec<Arc<MoodSpec>>, Vec<(Arc<str>, u64)>) {
+    let keys = score
+        .moods
+        .iter()
+        .map(|m| {
+            (
+                Arc::from(m.name.as_str()),
+                crate::piece::fingerprint(m, score.seed),
+            )
+        })
+        .collect();
+    (score.moods.iter().cloned().map(Arc::new).collect(), keys)
+}
+
 fn role_index(role: Role) -> usize {
     Role::ALL
         .iter()
@@ -320,6 +336,9 @@ pub struct Director {
     settings: DirectorSettings,
     score: Score,
     moods: Vec<Arc<MoodSpec>>,
+    /// Each mood's name and fingerprint, computed once per score (piece keys
+    /// are built many times per update).
+    keys: Vec<(Arc<str>, u64)>,
     conductor: ConductorHandle,
     generator: Generator,
     cache: StemCache,
@@ -354,11 +373,12 @@ impl Director {
         settings: DirectorSettings,
     ) -> Result<Self, DirectorError> {
         score.validate().map_err(DirectorError::Score)?;
-        let moods = score.moods.iter().cloned().map(Arc::new).collect();
+        let (moods, keys) = index_moods(&score);
         Ok(Self {
             settings,
             score,
             moods,
+            keys,
             conductor,
             generator,
             cache: StemCache::new(settings.cache_bytes),
@@ -395,7 +415,7 @@ impl Director {
             .iter()
             .map(|&i| self.moods[i].name.clone())
             .collect();
-        self.moods = score.moods.iter().cloned().map(Arc::new).collect();
+        (self.moods, self.keys) = index_moods(&score);
         self.score = score;
         self.target = target_name.and_then(|n| {
             self.score.mood_index(&n).map(|mood| Target {
@@ -410,12 +430,9 @@ impl Director {
             .filter_map(|n| self.score.mood_index(n))
             .collect();
         self.stingers.clear();
-        let fingerprints: Vec<u64> = self
-            .moods
-            .iter()
-            .map(|m| crate::piece::fingerprint(m, self.score.seed))
-            .collect();
-        self.cache.retain(|k| fingerprints.contains(&k.spec));
+        let keys = &self.keys;
+        self.cache
+            .retain(|k| keys.iter().any(|(_, spec)| *spec == k.spec));
         Ok(())
     }
 
@@ -517,7 +534,12 @@ impl Director {
     }
 
     fn key(&self, mood: usize, part: Part) -> PieceKey {
-        PieceKey::new(&self.moods[mood], self.score.seed, part)
+        let (name, spec) = &self.keys[mood];
+        PieceKey {
+            mood: name.clone(),
+            spec: *spec,
+            part,
+        }
     }
 
     /// Drives everything: takes finished music, schedules what is due,
@@ -527,10 +549,7 @@ impl Director {
         self.conductor.collect_garbage();
         for finished in self.generator.poll() {
             if let Ok(piece) = finished.result {
-                let current = self
-                    .moods
-                    .iter()
-                    .any(|m| crate::piece::fingerprint(m, self.score.seed) == piece.key.spec);
+                let current = self.keys.iter().any(|(_, spec)| *spec == piece.key.spec);
                 if current {
                     self.cache.insert(piece);
                 }
