@@ -7,7 +7,8 @@
 //! server, `Update` on the single-threaded executor: without the plugin
 //! (Bevy's own frame), with the plugin while the model generates the demo
 //! map's moods on its worker, and with the plugin once everything is
-//! cached. The plugin's cost is the difference.
+//! cached; and the time from just before the plugin's first system to just
+//! after its last (criterion's `iter_custom`), which is its own cost.
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,21 @@ fn app(with_plugin: bool) -> App {
             ..default()
         },
     ));
+    app.init_resource::<Span>();
     if with_plugin {
+        app.add_systems(
+            Update,
+            (
+                (|mut span: ResMut<Span>| span.start = Some(Instant::now()))
+                    .before(OvertureSystems::Signals),
+                (|mut span: ResMut<Span>| {
+                    if let Some(start) = span.start.take() {
+                        span.total += start.elapsed();
+                    }
+                })
+                .after(OvertureSystems::Direct),
+            ),
+        );
         app.add_plugins(OverturePlugin {
             mood_map: "moodmaps/demo.moodmap.ron".into(),
             model: root().join("models/pop909-small"),
@@ -55,6 +70,23 @@ fn app(with_plugin: bool) -> App {
     app
 }
 
+/// Time spent from just before the plugin's first system to just after its
+/// last: its own work on the game thread.
+#[derive(Resource, Default)]
+struct Span {
+    start: Option<Instant>,
+    total: Duration,
+}
+
+/// Runs `iters` frames and returns the time spent in the plugin's systems.
+fn plugin_time(app: &mut App, iters: u64) -> Duration {
+    app.world_mut().resource_mut::<Span>().total = Duration::ZERO;
+    for _ in 0..iters {
+        app.update();
+    }
+    app.world().resource::<Span>().total
+}
+
 fn started(app: &App) -> bool {
     app.world().resource::<MusicState>().status.mood.is_some()
 }
@@ -78,6 +110,9 @@ fn frame(c: &mut Criterion) {
     group.bench_function("App::update with the plugin, generation running", |b| {
         b.iter(|| busy.update())
     });
+    group.bench_function("the plugin's systems alone, generation running", |b| {
+        b.iter_custom(|iters| plugin_time(&mut busy, iters))
+    });
     let made = busy.world().resource::<MusicState>().stats.generator.made;
     eprintln!("pieces made so far: {made} (generation was running during the measurement)");
 
@@ -95,6 +130,9 @@ fn frame(c: &mut Criterion) {
     }
     group.bench_function("App::update with the plugin, everything cached", |b| {
         b.iter(|| busy.update())
+    });
+    group.bench_function("the plugin's systems alone, everything cached", |b| {
+        b.iter_custom(|iters| plugin_time(&mut busy, iters))
     });
     group.finish();
 }
