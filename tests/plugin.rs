@@ -388,3 +388,50 @@ fn a_leitmotif_named_in_the_map_reaches_the_composer_and_a_missing_one_is_report
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn threats_near_the_listener_become_signals_and_diagnostics_are_measured() {
+    let dir = temp_assets("threat");
+    let mut s = Session::new(&dir);
+    let world = s.app.world_mut();
+    world.spawn((
+        MusicListener,
+        Transform::default(),
+        GlobalTransform::default(),
+    ));
+    // Half its radius away: 0.5 × weight 0.8; a quarter: 0.75 × 1.0; outside: nothing.
+    for (x, weight, radius) in [(50.0, 0.8, 100.0), (0.0, 1.0, 400.0), (500.0, 1.0, 100.0)] {
+        let at = Transform::from_xyz(x, if x == 0.0 { 100.0 } else { 0.0 }, 0.0);
+        world.spawn((
+            ThreatSource { weight, radius },
+            at,
+            GlobalTransform::from(at),
+        ));
+    }
+    s.until("calm to play", |s| s.mood().as_deref() == Some("calm"));
+    let signals = s.app.world().resource::<MusicSignals>();
+    let threat = signals.get("threat").unwrap();
+    assert!((threat - (0.4 + 0.75)).abs() < 1e-6, "threat {threat}");
+    assert_eq!(signals.get("enemies_near"), Some(2.0));
+    let store = s
+        .app
+        .world()
+        .resource::<bevy::diagnostic::DiagnosticsStore>();
+    for path in [
+        overture::bevy::music::diagnostics::CACHE_BYTES,
+        overture::bevy::music::diagnostics::CACHE_HIT_RATE,
+        overture::bevy::music::diagnostics::MISSES,
+        overture::bevy::music::diagnostics::AUDIO_LOAD,
+        overture::bevy::music::diagnostics::GENERATION_MS,
+    ] {
+        let value = store.get(&path).and_then(|d| d.value());
+        assert!(value.is_some(), "{path:?} measured");
+    }
+    let cache = store
+        .get(&overture::bevy::music::diagnostics::CACHE_BYTES)
+        .unwrap()
+        .value()
+        .unwrap();
+    assert!(cache > 0.0, "the cache holds the moods' stems");
+    std::fs::remove_dir_all(dir).ok();
+}
