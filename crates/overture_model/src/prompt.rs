@@ -641,15 +641,8 @@ pub fn parse(text: &str) -> Result<Prompt, ModelError> {
                 .into(),
         ));
     }
-    let mut valence = (0.0f32, 0.0f32); // weighted sum, weight
-    let mut arousal = (0.0f32, 0.0f32);
-    let mut genre_bpm = (0.0f64, 0usize);
-    let mut word_bpm: Option<f64> = None;
+    let mut effects = Effects::default();
     let mut explicit_bpm: Option<f64> = None;
-    let (mut genre_intensity, mut word_intensity) = (None, None);
-    let (mut genre_palette, mut word_palette) = (None, None);
-    let (mut genre_drums, mut word_drums) = (None, None);
-    let mut without = Vec::new();
     let mut tonic = None;
     let mut mode = None;
     let mut recognized = Vec::new();
@@ -666,20 +659,7 @@ pub fn parse(text: &str) -> Result<Prompt, ModelError> {
                 .iter()
                 .find(|e| e.words.contains(&phrase.as_str()))
             {
-                apply(
-                    entry,
-                    &mut valence,
-                    &mut arousal,
-                    &mut genre_bpm,
-                    &mut word_bpm,
-                    &mut genre_intensity,
-                    &mut word_intensity,
-                    &mut genre_palette,
-                    &mut word_palette,
-                    &mut genre_drums,
-                    &mut word_drums,
-                    &mut without,
-                );
+                effects.apply(entry);
                 recognized.push(phrase);
                 i += 2;
                 continue;
@@ -720,20 +700,7 @@ pub fn parse(text: &str) -> Result<Prompt, ModelError> {
             mode = Some(m);
             recognized.push(w.to_string());
         } else if let Some(entry) = VOCABULARY.iter().find(|e| e.words.contains(&w)) {
-            apply(
-                entry,
-                &mut valence,
-                &mut arousal,
-                &mut genre_bpm,
-                &mut word_bpm,
-                &mut genre_intensity,
-                &mut word_intensity,
-                &mut genre_palette,
-                &mut word_palette,
-                &mut genre_drums,
-                &mut word_drums,
-                &mut without,
-            );
+            effects.apply(entry);
             recognized.push(w.to_string());
         } else if !FILLER.contains(&w) {
             unknown.push(w.to_string());
@@ -753,6 +720,19 @@ pub fn parse(text: &str) -> Result<Prompt, ModelError> {
             0.0
         }
     };
+    let Effects {
+        valence,
+        arousal,
+        genre_bpm,
+        word_bpm,
+        genre_intensity,
+        word_intensity,
+        genre_palette,
+        word_palette,
+        genre_drums,
+        word_drums,
+        without,
+    } = effects;
     let mood = Mood::new(mean(valence), mean(arousal)).map_err(|e| prompt_error(e.to_string()))?;
     Ok(Prompt {
         text: text.trim().to_string(),
@@ -773,69 +753,78 @@ pub fn parse(text: &str) -> Result<Prompt, ModelError> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn apply(
-    entry: &Entry,
-    valence: &mut (f32, f32),
-    arousal: &mut (f32, f32),
-    genre_bpm: &mut (f64, usize),
-    word_bpm: &mut Option<f64>,
-    genre_intensity: &mut Option<f32>,
-    word_intensity: &mut Option<f32>,
-    genre_palette: &mut Option<&'static str>,
-    word_palette: &mut Option<&'static str>,
-    genre_drums: &mut Option<bool>,
-    word_drums: &mut Option<bool>,
-    without: &mut Vec<Role>,
-) {
-    let fx = entry.effect;
-    let weight = if entry.kind == WordKind::Mood {
-        2.0
-    } else {
-        1.0
-    };
-    if let Some(v) = fx.valence {
-        valence.0 += weight * v;
-        valence.1 += weight;
-    }
-    if let Some(a) = fx.arousal {
-        arousal.0 += weight * a;
-        arousal.1 += weight;
-    }
-    let is_genre = entry.kind == WordKind::Genre;
-    if let Some(b) = fx.bpm {
-        if is_genre {
-            genre_bpm.0 += b;
-            genre_bpm.1 += 1;
+/// What the recognized words say so far. Genre words set defaults that
+/// the other words override; moods weigh double in valence and arousal.
+#[derive(Debug, Default)]
+struct Effects {
+    /// Weighted sum and weight.
+    valence: (f32, f32),
+    /// Weighted sum and weight.
+    arousal: (f32, f32),
+    /// Sum and count of the genres' tempos.
+    genre_bpm: (f64, usize),
+    word_bpm: Option<f64>,
+    genre_intensity: Option<f32>,
+    word_intensity: Option<f32>,
+    genre_palette: Option<&'static str>,
+    word_palette: Option<&'static str>,
+    genre_drums: Option<bool>,
+    word_drums: Option<bool>,
+    without: Vec<Role>,
+}
+
+impl Effects {
+    fn apply(&mut self, entry: &Entry) {
+        let fx = entry.effect;
+        let weight = if entry.kind == WordKind::Mood {
+            2.0
         } else {
-            *word_bpm = Some(b);
+            1.0
+        };
+        if let Some(v) = fx.valence {
+            self.valence.0 += weight * v;
+            self.valence.1 += weight;
         }
-    }
-    if let Some(x) = fx.intensity {
-        if is_genre {
-            *genre_intensity = Some(x);
+        if let Some(a) = fx.arousal {
+            self.arousal.0 += weight * a;
+            self.arousal.1 += weight;
+        }
+        let is_genre = entry.kind == WordKind::Genre;
+        if let Some(b) = fx.bpm {
+            if is_genre {
+                self.genre_bpm.0 += b;
+                self.genre_bpm.1 += 1;
+            } else {
+                self.word_bpm = Some(b);
+            }
+        }
+        let (intensity, palette, drums) = if is_genre {
+            (
+                &mut self.genre_intensity,
+                &mut self.genre_palette,
+                &mut self.genre_drums,
+            )
         } else {
-            *word_intensity = Some(x);
+            (
+                &mut self.word_intensity,
+                &mut self.word_palette,
+                &mut self.word_drums,
+            )
+        };
+        if let Some(x) = fx.intensity {
+            *intensity = Some(x);
         }
-    }
-    if let Some(p) = fx.palette {
-        if is_genre {
-            *genre_palette = Some(p);
-        } else {
-            *word_palette = Some(p);
+        if let Some(p) = fx.palette {
+            *palette = Some(p);
         }
-    }
-    if let Some(d) = fx.drums {
-        if is_genre {
-            *genre_drums = Some(d);
-        } else {
-            *word_drums = Some(d);
+        if let Some(d) = fx.drums {
+            *drums = Some(d);
         }
-    }
-    if let Some(r) = fx.without
-        && !without.contains(&r)
-    {
-        without.push(r);
+        if let Some(r) = fx.without
+            && !self.without.contains(&r)
+        {
+            self.without.push(r);
+        }
     }
 }
 
