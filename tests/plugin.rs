@@ -183,7 +183,8 @@ impl Session {
 }
 
 fn temp_assets(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("overture-plugin-{name}-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("overture-plugin-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("test.moodmap.ron"), MAP).unwrap();

@@ -27,7 +27,8 @@ fn the_windowed_demo_renders_a_frame_under_xvfb() {
         "{} not built (cargo test builds examples)",
         demo.display()
     );
-    let shot = std::env::temp_dir().join(format!("overture-demo-{}.png", std::process::id()));
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("overture-demo-{}.png", std::process::id()));
     let _ = std::fs::remove_file(&shot);
     let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24"])

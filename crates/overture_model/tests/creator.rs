@@ -230,7 +230,8 @@ fn a_piece_fills_its_length_and_repeats_exactly_for_the_same_seed() {
 #[test]
 fn a_reference_file_sets_tempo_density_mode_and_register() {
     let composer = Composer::load(shipped()).unwrap();
-    let dir = std::env::temp_dir().join(format!("overture-like-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("overture-like-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // Busy and slow: A minor, 138 BPM, sixteen low melody notes and a chord per bar.
     let mut reference = Arrangement::new(
@@ -380,7 +381,8 @@ fn fine_tuning_on_a_midi_folder_moves_pitch_and_rhythm_statistics_toward_it() {
         histogram_overlap, ioi_histogram, mean_histogram, pitch_class_histogram,
     };
     use overture_model::train::{TrainOptions, train};
-    let dir = std::env::temp_dir().join(format!("overture-finetune-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("overture-finetune-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let corpus_dir = dir.join("my_midis");
     std::fs::create_dir_all(&corpus_dir).unwrap();
@@ -457,7 +459,8 @@ fn fine_tuning_on_a_midi_folder_moves_pitch_and_rhythm_statistics_toward_it() {
 #[test]
 fn a_folder_without_usable_midi_is_refused_with_its_name() {
     use overture_model::train::{TrainOptions, train};
-    let dir = std::env::temp_dir().join(format!("overture-badcorpus-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("overture-badcorpus-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("notes.txt"), "not music").unwrap();

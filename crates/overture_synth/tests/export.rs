@@ -4,7 +4,8 @@ use overture_synth::{StereoBuffer, wav};
 
 #[test]
 fn wav_files_carry_provenance_in_list_info_and_read_back_exactly() {
-    let dir = std::env::temp_dir().join(format!("overture-wav-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("overture-wav-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("stem.wav");
     let audio = StereoBuffer {
