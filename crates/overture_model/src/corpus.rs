@@ -123,6 +123,16 @@ pub struct SkipCounts {
 }
 
 impl SkipCounts {
+    /// Counts one skipped song under its reason.
+    fn count(&mut self, skip: Skip) {
+        match skip {
+            Skip::Unreadable => self.unreadable += 1,
+            Skip::KeyChange => self.key_changes += 1,
+            Skip::Meter => self.not_four_four += 1,
+            Skip::Empty => self.empty += 1,
+        }
+    }
+
     /// Total skipped.
     pub fn total(&self) -> usize {
         self.unreadable + self.key_changes + self.not_four_four + self.empty
@@ -158,10 +168,7 @@ pub fn load_pop909(
     for dir in dirs {
         match load_song(&dir) {
             Ok(song) => songs.push(song),
-            Err(Skip::Unreadable) => skips.unreadable += 1,
-            Err(Skip::KeyChange) => skips.key_changes += 1,
-            Err(Skip::Meter) => skips.not_four_four += 1,
-            Err(Skip::Empty) => skips.empty += 1,
+            Err(skip) => skips.count(skip),
         }
     }
     if songs.is_empty() {
@@ -488,10 +495,7 @@ pub fn load_midi_folder(root: &Path) -> Result<(Vec<GridSong>, SkipCounts), Mode
     for path in &files {
         match load_midi_song(path, root) {
             Ok(song) => songs.push(song),
-            Err(Skip::Unreadable) => skips.unreadable += 1,
-            Err(Skip::KeyChange) => skips.key_changes += 1,
-            Err(Skip::Meter) => skips.not_four_four += 1,
-            Err(Skip::Empty) => skips.empty += 1,
+            Err(skip) => skips.count(skip),
         }
     }
     if songs.is_empty() {
