@@ -46,10 +46,6 @@ fn assets_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
 }
 
-fn model_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pop909-small")
-}
-
 // ---------------------------------------------------------------------------
 // The windowed game.
 
@@ -113,7 +109,6 @@ fn windowed() {
         .add_plugins(AudioPlugin)
         .add_plugins(OverturePlugin {
             mood_map: "moodmaps/demo.moodmap.ron".into(),
-            model: model_path(),
             cache_bytes: 256 * 1024 * 1024,
             ..default()
         })
@@ -470,7 +465,6 @@ fn headless_session() -> Result<(), Box<dyn std::error::Error>> {
         bevy::log::LogPlugin::default(),
         OverturePlugin {
             mood_map: "moodmaps/demo.moodmap.ron".into(),
-            model: model_path(),
             backend: MusicBackend::Offline {
                 sample_rate: SR,
                 block_size: 512,

@@ -16,7 +16,6 @@ fn main() {
         })
         .add_plugins(OverturePlugin {
             mood_map: "moodmaps/minimal.moodmap.ron".into(),
-            model: concat!(env!("CARGO_MANIFEST_DIR"), "/models/pop909-small").into(),
             ..default()
         })
         .add_systems(Update, danger_rises)

@@ -68,7 +68,11 @@ impl AssetLoader for MoodMapLoader {
                         .await
                         .map_err(|e| e.to_string())
                         .and_then(|b| parse_midi(&b).map_err(|e| e.to_string()))
-                        .and_then(|song| Motif::from_song(&song).map(|(m, _)| m)),
+                        .and_then(|song| {
+                            Motif::from_song(&song)
+                                .map(|(m, _)| m)
+                                .map_err(|e| e.to_string())
+                        }),
                     Err(e) => Err(e.to_string()),
                 };
                 match read {

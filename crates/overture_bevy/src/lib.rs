@@ -49,9 +49,9 @@ mod asset;
 pub mod music;
 mod signals;
 
-use std::path::PathBuf;
 
 use bevy::prelude::*;
+pub use overture_engine::ModelLocation;
 use overture_engine::{GeneratorMode, generator::SourceFactory};
 
 pub use asset::{MoodMapAsset, MoodMapLoader, MoodMapReadError};
@@ -61,7 +61,7 @@ pub use signals::{MusicListener, MusicSignals, ThreatSignals, ThreatSource, aggr
 /// Everything a game needs in one import.
 pub mod prelude {
     pub use crate::{
-        MoodMapAsset, Music, MusicBackend, MusicListener, MusicSignals, MusicState, OverturePlugin,
+        ModelLocation, MoodMapAsset, Music, MusicBackend, MusicListener, MusicSignals, MusicState, OverturePlugin,
         OvertureSystems, ThreatSource,
         messages::{
             Bar, Beat, LockIntensity, MoodChanged, MoodMapApplied, MoodMapInvalid, OverrideMood,
@@ -75,9 +75,11 @@ pub mod prelude {
 pub struct OverturePlugin {
     /// The mood map's asset path.
     pub mood_map: String,
-    /// The composer model (a path without extension, as for
-    /// `Composer::load`), relative to the working directory.
-    pub model: PathBuf,
+    /// The composer model: [`ModelLocation::Bundled`] (the default, compiled
+    /// into the game) or a path (without extension, as for `Composer::load`,
+    /// relative to the working directory). A missing or corrupt model is
+    /// reported once and the music stays silent.
+    pub model: ModelLocation,
     /// Where the music is heard.
     pub backend: MusicBackend,
     /// Threaded (games) or inline (deterministic offline renders) generation.
@@ -94,7 +96,7 @@ impl Default for OverturePlugin {
     fn default() -> Self {
         Self {
             mood_map: "moodmaps/demo.moodmap.ron".into(),
-            model: "models/pop909-small".into(),
+            model: ModelLocation::Bundled,
             backend: MusicBackend::Auto,
             generation: GeneratorMode::Threaded,
             cache_bytes: 128 * 1024 * 1024,

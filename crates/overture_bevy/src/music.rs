@@ -1,13 +1,13 @@
 //! The music resource and the systems that drive it: mood maps in, the
 //! selector's mood and intensity to the director, events out as messages.
 
-use std::{path::PathBuf, sync::Mutex, time::Duration};
+use std::{sync::Mutex, time::Duration};
 
 use bevy::{
     diagnostic::{Diagnostic, Diagnostics},
     prelude::*,
 };
-use overture_engine::score::Motif;
+use overture_engine::{ModelLocation, score::Motif};
 use overture_engine::{
     ConductorBuilder, ConductorHandle, Director, DirectorSettings, Engine, Generator,
     GeneratorMode, GeneratorSettings, ModelSource, MusicEvent, MusicOutput, OfflineBackend,
@@ -191,7 +191,7 @@ impl std::fmt::Debug for Music {
 #[derive(Clone)]
 pub(crate) struct MusicConfig {
     pub backend: MusicBackend,
-    pub model: PathBuf,
+    pub model: ModelLocation,
     pub source: Option<SourceFactory>,
     pub generation: GeneratorMode,
     pub cache_bytes: usize,

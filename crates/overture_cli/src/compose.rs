@@ -6,23 +6,15 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use overture_core::{arrangement::Arrangement, key::Key, mood::Mood, section::SectionKind};
 use overture_model::{
-    Composer, Request, Sampling,
+    Composer, ModelLocation, Request, Sampling,
     checkpoint::with_suffix,
     eval::{EvalOptions, evaluate},
 };
 use overture_synth::{Palette, RenderSettings};
 
-/// The model used when `--model` is not given: `models/pop909-small` in the
-/// current folder, else the one shipped in this source tree.
-pub fn default_model() -> PathBuf {
-    let here = PathBuf::from("models/pop909-small");
-    if here.with_extension("safetensors").exists() {
-        return here;
-    }
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../models/pop909-small"
-    ))
+/// The model `--model` names, else the one compiled into Overture.
+pub fn model_location(arg: &Option<PathBuf>) -> ModelLocation {
+    arg.clone().map(ModelLocation::Path).unwrap_or_default()
 }
 
 /// Arguments of `overture compose`.
@@ -67,7 +59,7 @@ pub struct ComposeArgs {
     /// Allow pitches outside the key's scale.
     #[arg(long)]
     free_pitches: bool,
-    /// The model: models/NAME, its .safetensors or .json.
+    /// The model: models/NAME, its .safetensors or .json (default: the bundled pop909-small).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Output folder.
@@ -91,8 +83,8 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
     let mood = Mood::new(args.valence, args.arousal).map_err(|e| {
         anyhow::anyhow!("--valence {} --arousal {}: {e}", args.valence, args.arousal)
     })?;
-    let model = args.model.clone().unwrap_or_else(default_model);
-    let composer = Composer::load(&model).context("--model")?;
+    let model = model_location(&args.model);
+    let composer = Composer::open(&model).context("--model")?;
     let mut request = Request {
         intensity: args.intensity,
         bpm: args.tempo,
@@ -164,7 +156,7 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
 /// Arguments of `overture eval`.
 #[derive(clap::Args)]
 pub struct EvalArgs {
-    /// The model: models/NAME, its .safetensors or .json.
+    /// The model: models/NAME, its .safetensors or .json (default: the bundled pop909-small).
     #[arg(long)]
     model: Option<PathBuf>,
     /// The POP909 folder (held-out songs).
@@ -180,8 +172,8 @@ pub struct EvalArgs {
 
 /// Runs `overture eval`.
 pub fn eval(args: EvalArgs) -> Result<()> {
-    let model = args.model.clone().unwrap_or_else(default_model);
-    let composer = Composer::load(&model).context("--model")?;
+    let model = model_location(&args.model);
+    let composer = Composer::open(&model).context("--model")?;
     if args.seeds == 0 {
         bail!("--seeds 0: expected at least 1 seed per cell");
     }
@@ -202,12 +194,21 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
-    .with_context(|| format!("evaluating {}", model.display()))?;
+    .with_context(|| format!("evaluating {model}"))?;
     bar.finish_and_clear();
-    let stem = args.out.clone().unwrap_or_else(|| {
-        let (weights, _) =
-            overture_model::checkpoint::resolve(&model).unwrap_or((model.clone(), model.clone()));
-        with_suffix(&weights.with_extension(""), ".eval")
+    let stem = args.out.clone().unwrap_or_else(|| match &model {
+        ModelLocation::Path(path) => {
+            let (weights, _) =
+                overture_model::checkpoint::resolve(path).unwrap_or((path.clone(), path.clone()));
+            with_suffix(&weights.with_extension(""), ".eval")
+        }
+        // The bundled model's report goes beside the shipped one when run
+        // from the repository, else into the current folder.
+        ModelLocation::Bundled => {
+            let name = format!("{}.eval", composer.name());
+            let models = std::path::Path::new("models");
+            if models.is_dir() { models.join(name) } else { PathBuf::from(name) }
+        }
     });
     let json = with_suffix(&stem, ".json");
     let md = with_suffix(&stem, ".md");

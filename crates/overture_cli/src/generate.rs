@@ -20,7 +20,7 @@ use overture_model::{
 };
 use overture_synth::{Palette, RenderSettings};
 
-use crate::compose::default_model;
+use crate::compose::model_location;
 
 /// Tonics variations rotate through when the prompt names no key: D, A, E,
 /// C, G, F, B♭, then around again (comfortable ranges for every palette).
@@ -58,7 +58,7 @@ pub struct GenerateArgs {
     /// Warn about words the prompt vocabulary does not know instead of stopping.
     #[arg(long)]
     allow_unknown: bool,
-    /// The model: models/NAME, its .safetensors or .json.
+    /// The model: models/NAME, its .safetensors or .json (default: the bundled pop909-small).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Output sample rate in Hz.
@@ -179,8 +179,7 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
         ..RenderSettings::default()
     };
     settings.validate().context("--sample-rate")?;
-    let model = args.model.clone().unwrap_or_else(default_model);
-    let composer = Composer::load(&model).context("--model")?;
+    let composer = Composer::open(&model_location(&args.model)).context("--model")?;
     println!("prompt: {}", prompt.describe());
     if let Some(s) = &style {
         println!(

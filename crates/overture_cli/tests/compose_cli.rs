@@ -178,3 +178,40 @@ fn bad_requests_and_paths_give_one_clear_error_line() {
         &["/nonexistent/corpus"],
     );
 }
+
+#[test]
+fn compose_without_a_model_path_uses_the_bundled_model_from_any_folder_with_the_same_notes() {
+    // A folder with no models/ beside it, as a user's own project would be.
+    let elsewhere = temp_dir("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let args = [
+        "--valence", "-0.4", "--arousal", "0.5", "--section", "main", "--bars", "2", "--seed",
+        "11", "--tempo", "120",
+    ];
+    let run = |dir: &Path, out: &str, with_model: bool| {
+        let mut all: Vec<String> = vec!["compose".into(), "--out".into(), out.into()];
+        if with_model {
+            all.extend(["--model".to_string(), model()]);
+        }
+        all.extend(args.iter().map(|s| s.to_string()));
+        Command::new(env!("CARGO_BIN_EXE_overture"))
+            .args(&all)
+            .current_dir(dir)
+            .output()
+            .expect("the overture binary runs")
+    };
+    let o = run(&elsewhere, "bundled", false);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&elsewhere, "file", true);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bundled = read_midi(elsewhere.join("bundled/score.mid")).unwrap();
+    let file = read_midi(elsewhere.join("file/score.mid")).unwrap();
+    assert!(!bundled.parts.is_empty());
+    assert_eq!(bundled.parts, file.parts, "the bundled model is the shipped file");
+    let info = wav::read_info(elsewhere.join("bundled/mix.wav")).unwrap();
+    assert!(
+        info.iter()
+            .any(|(k, v)| k == "ICMT" && v.contains("model=pop909-small")),
+        "{info:?}"
+    );
+}

@@ -63,18 +63,7 @@ impl From<&StereoBuffer> for ClipData {
     }
 }
 
-/// How a gain ramp moves from its starting gain to its target.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
-)]
-pub enum RampShape {
-    /// A straight line in amplitude: `g0 + (g1 − g0)·x`.
-    #[default]
-    Linear,
-    /// `g0·cos(πx/2) + g1·sin(πx/2)`: a fade-out of one clip and a fade-in of
-    /// another over the same samples keep the summed power constant.
-    EqualPower,
-}
+pub use overture_core::score::RampShape;
 
 /// A gain change: from whatever the gain is at sample `at` to `target`,
 /// reached exactly at sample `at + duration`.

@@ -17,7 +17,6 @@
 //! `poll`: slower for a game, but deterministic, for offline rendering and tests.
 
 use std::{
-    collections::HashMap,
     fmt,
     panic::{AssertUnwindSafe, catch_unwind},
     sync::Arc,
@@ -27,11 +26,8 @@ use std::{
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use overture_core::mood::Mood;
-use overture_model::{Composer, Request};
-use overture_synth::{
-    palette::Palette,
-    render::{RenderSettings, render},
-};
+#[cfg(feature = "composer")]
+use overture_model::Request;
 
 use crate::{
     piece::{Part, Piece, PieceKey},
@@ -54,6 +50,7 @@ pub struct PieceJob {
 impl PieceJob {
     /// The composer request for this job: the mood's key, tempo, mood and
     /// drums, the part's section and length, and a seed derived from the key.
+    #[cfg(feature = "composer")]
     pub fn request(&self) -> Request {
         let spec = &self.mood;
         let part = self.key.part;
@@ -90,67 +87,6 @@ pub trait PieceSource: Send {
 
 /// Builds a [`PieceSource`]; called on the worker at start and after a panic.
 pub type SourceFactory = Arc<dyn Fn() -> Result<Box<dyn PieceSource>, String> + Send + Sync>;
-
-/// The model-backed source: the composer writes the notes, the synthesizer
-/// renders them with the mood's palette, stems balanced to the mix.
-pub struct ModelSource {
-    composer: Composer,
-    palettes: HashMap<String, Palette>,
-}
-
-impl fmt::Debug for ModelSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ModelSource")
-            .field("model", &self.composer.name())
-            .finish_non_exhaustive()
-    }
-}
-
-impl ModelSource {
-    /// A source composing with `composer`.
-    pub fn new(composer: Composer) -> Self {
-        Self {
-            composer,
-            palettes: HashMap::new(),
-        }
-    }
-
-    /// A factory loading the model at `path` (see [`Composer::load`]) on the worker.
-    pub fn factory(path: impl Into<std::path::PathBuf>) -> SourceFactory {
-        let path = path.into();
-        Arc::new(move || {
-            let composer = Composer::load(&path).map_err(|e| e.to_string())?;
-            Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
-        })
-    }
-}
-
-impl PieceSource for ModelSource {
-    fn make(&mut self, job: &PieceJob) -> Result<Piece, String> {
-        let arrangement = self
-            .composer
-            .compose(&job.request())
-            .map_err(|e| e.to_string())?;
-        let name = &job.mood.palette;
-        if !self.palettes.contains_key(name) {
-            let palette = Palette::resolve(name).map_err(|e| e.to_string())?;
-            self.palettes.insert(name.clone(), palette);
-        }
-        let settings = RenderSettings {
-            sample_rate: job.sample_rate,
-            ..RenderSettings::default()
-        };
-        let rendered =
-            render(&arrangement, &self.palettes[name], &settings).map_err(|e| e.to_string())?;
-        let layered: Vec<_> = job.mood.layers.iter().map(|l| l.role).collect();
-        Ok(Piece::from_rendered(
-            job.key.clone(),
-            arrangement,
-            &rendered,
-            &layered,
-        ))
-    }
-}
 
 /// Where generation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -55,9 +55,12 @@ pub mod director;
 mod engine;
 pub mod generator;
 pub mod grid;
+#[cfg(feature = "composer")]
+mod model_source;
 mod offline;
 pub mod piece;
-pub mod score;
+/// The score the director plays (re-exported from [`overture_core::score`]).
+pub use overture_core::score;
 mod silent;
 
 pub use clip::{Bus, Clip, ClipData, GainRamp, RampShape};
@@ -67,6 +70,10 @@ pub use conductor::{
 };
 pub use director::{Director, DirectorError, DirectorSettings, MusicEvent, MusicStatus};
 pub use engine::{Engine, EngineError, MusicOutput, OfflineEngineSettings};
-pub use generator::{Generator, GeneratorMode, GeneratorSettings, ModelSource, PieceSource};
+pub use generator::{Generator, GeneratorMode, GeneratorSettings, PieceSource};
+#[cfg(feature = "composer")]
+pub use model_source::ModelSource;
+#[cfg(feature = "composer")]
+pub use overture_model::ModelLocation;
 pub use offline::{OfflineBackend, OfflineError, OfflineSettings};
 pub use silent::SilentBackend;

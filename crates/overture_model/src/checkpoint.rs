@@ -108,13 +108,22 @@ pub fn save_weights(varmap: &VarMap, path: &Path) -> Result<(), ModelError> {
 /// Fills every variable of `varmap` from a safetensors file, requiring the
 /// same names and shapes.
 pub fn load_weights(varmap: &VarMap, path: &Path) -> Result<(), ModelError> {
+    let bytes = std::fs::read(path).map_err(|e| ModelError::Weights {
+        path: path.to_path_buf(),
+        message: format!("cannot read the weights file: {e}"),
+    })?;
+    load_weights_from(varmap, &bytes, path)
+}
+
+/// Fills every variable of `varmap` from safetensors `bytes` (named `origin`
+/// in errors), requiring the same names and shapes.
+pub fn load_weights_from(varmap: &VarMap, bytes: &[u8], origin: &Path) -> Result<(), ModelError> {
+    let path = origin;
     let err = |message: String| ModelError::Weights {
         path: path.to_path_buf(),
         message,
     };
-    let bytes =
-        std::fs::read(path).map_err(|e| err(format!("cannot read the weights file: {e}")))?;
-    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).map_err(|e| {
+    let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu).map_err(|e| {
         err(format!(
             "not a valid safetensors file ({} bytes; truncated or corrupt?): {e}",
             bytes.len()
@@ -211,13 +220,21 @@ pub fn resolve(path: &Path) -> Result<(PathBuf, PathBuf), ModelError> {
 
 /// Reads and checks a model's JSON file.
 pub fn read_model_file(path: &Path) -> Result<ModelFile, ModelError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ModelError::Weights {
+        path: path.to_path_buf(),
+        message: format!("cannot read the model config: {e}"),
+    })?;
+    parse_model_file(&text, path)
+}
+
+/// Parses and checks a model's JSON `text` (named `origin` in errors).
+pub fn parse_model_file(text: &str, origin: &Path) -> Result<ModelFile, ModelError> {
+    let path = origin;
     let err = |message: String| ModelError::Weights {
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err(format!("cannot read the model config: {e}")))?;
-    let file: ModelFile = serde_json::from_str(&text).map_err(|e| {
+    let file: ModelFile = serde_json::from_str(text).map_err(|e| {
         err(format!(
             "not an Overture model config (line {}, column {}): {e}",
             e.line(),

@@ -34,6 +34,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use crate::{
+    bundled::ModelLocation,
     checkpoint::{self, ModelFile},
     corpus::{Calibration, Header},
     drums::{DrumRequest, compose_drums},
@@ -239,6 +240,17 @@ pub struct Composer {
 
 const SECTION_CHUNK: u32 = 8;
 
+/// The bundled composer ([`Composer::bundled`]).
+///
+/// Panics only if the model compiled into the crate does not load, which the
+/// crate's own tests rule out; use [`Composer::bundled`] to get an error value.
+#[cfg(feature = "bundled")]
+impl Default for Composer {
+    fn default() -> Self {
+        Self::bundled().expect("the bundled composer loads (checked by the crate's tests)")
+    }
+}
+
 impl Composer {
     /// Loads a model: `models/NAME`, its `.safetensors` or `.json`, or a
     /// folder holding exactly one model.
@@ -260,6 +272,41 @@ impl Composer {
             device,
             _varmap: varmap,
         })
+    }
+
+    /// Loads a model from its files' contents in memory: the safetensors
+    /// `weights` and the JSON `config`, both named after `origin` (a path
+    /// without extension) in errors.
+    pub fn from_bytes(weights: &[u8], config: &str, origin: &Path) -> Result<Self, ModelError> {
+        let file = checkpoint::parse_model_file(config, &checkpoint::with_suffix(origin, ".json"))?;
+        let device = Device::Cpu;
+        let (varmap, model) = build(file.config, &device)?;
+        checkpoint::load_weights_from(
+            &varmap,
+            weights,
+            &checkpoint::with_suffix(origin, ".safetensors"),
+        )?;
+        Ok(Self {
+            model,
+            file,
+            device,
+            _varmap: varmap,
+        })
+    }
+
+    /// The model compiled into this crate (`pop909-small`, see
+    /// [`bundled`](crate::bundled)); an error when the `bundled` feature is off.
+    pub fn bundled() -> Result<Self, ModelError> {
+        let (weights, config) = crate::bundled::composer()?;
+        Self::from_bytes(weights, config, Path::new(crate::bundled::COMPOSER_ORIGIN))
+    }
+
+    /// Loads the model `location` names: the bundled one or a file.
+    pub fn open(location: &ModelLocation) -> Result<Self, ModelError> {
+        match location {
+            ModelLocation::Bundled => Self::bundled(),
+            ModelLocation::Path(path) => Self::load(path),
+        }
     }
 
     /// A composer from a network already in memory (tests, training).

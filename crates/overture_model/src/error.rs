@@ -42,6 +42,11 @@ pub enum ModelError {
     },
     /// The tensor library failed.
     Tensor(candle_core::Error),
+    /// The bundled model was asked for, but this build has none.
+    NotBundled {
+        /// The model asked for.
+        model: &'static str,
+    },
 }
 
 impl std::fmt::Display for ModelError {
@@ -56,6 +61,10 @@ impl std::fmt::Display for ModelError {
             }
             ModelError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             ModelError::Tensor(e) => write!(f, "tensor error: {e}"),
+            ModelError::NotBundled { model } => write!(
+                f,
+                "{model}: this build has no bundled model (enable overture_model's `bundled` feature, or give a model path)"
+            ),
         }
     }
 }

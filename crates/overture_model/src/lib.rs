@@ -9,13 +9,16 @@
 //! [`drums`]; [`eval`] measures the result.
 #![warn(missing_docs)]
 
+pub mod bundled;
 pub mod checkpoint;
 pub mod composer;
 pub mod corpus;
 pub mod drums;
 pub mod error;
 pub mod eval;
-pub mod motif;
+/// Leitmotifs (re-exported from [`overture_core::motif`], where the score
+/// vocabulary lives).
+pub use overture_core::motif;
 pub mod piece;
 pub mod prompt;
 pub mod reference;
@@ -23,6 +26,7 @@ pub mod tokens;
 pub mod train;
 pub mod transformer;
 
+pub use bundled::ModelLocation;
 pub use composer::{Composer, MoodSet, Request, Sampling};
 pub use error::ModelError;
 pub use motif::Motif;

@@ -18,12 +18,12 @@ use overture_model::{
     transformer::ModelConfig,
 };
 
+#[path = "../../../tests/fixtures/locate.rs"]
+mod locate;
+
+/// POP909: the whole corpus where this machine has it, else the fixtures.
 fn corpus() -> PathBuf {
-    std::env::var_os("OVERTURE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pop909")
-        })
+    locate::corpus("pop909").0
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -51,7 +51,7 @@ pub enum ErrorKind {
     InvalidName,
     /// A leitmotif path that is absolute or empty.
     InvalidPath,
-    /// Anything else the engine's [`Score::validate`](overture_engine::score::Score::validate) rejects.
+    /// Anything else the engine's [`Score::validate`](overture_core::score::Score::validate) rejects.
     Score,
 }
 

@@ -6,7 +6,7 @@
 //! layers where they differ from the map's), rules that choose a mood from
 //! the signals, an intensity expression, transitions and stingers.
 //! [`MoodMap::parse`] reads and checks it, [`MoodMap::to_score`] gives the
-//! [`Score`](overture_engine::score::Score) the engine plays, and a
+//! [`Score`](overture_core::score::Score) the engine plays, and a
 //! [`MoodSelector`] evaluates the rules each frame. The format reference
 //! with every field and its default is `assets/moodmaps/README.md`.
 //!

@@ -8,11 +8,11 @@ use std::{
 use overture_core::{
     key::{Key, Mode, PitchClass},
     mood::Mood,
+    score::{
+        Layer, LayerCurve, MoodSpec, Quantize, RampShape, Score, Stinger, Transition,
+        TransitionRule,
+    },
     track::Role,
-};
-use overture_engine::{
-    RampShape,
-    score::{Layer, LayerCurve, MoodSpec, Quantize, Score, Stinger, Transition, TransitionRule},
 };
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 use std::{collections::BTreeMap, fmt::Display, path::Path};
 
 use overture_core::track::Role;
-use overture_engine::score::Quantize;
+use overture_core::score::Quantize;
 
 use crate::{
     error::{ErrorKind, MoodMapError, quoted_list},

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use overture_core::{key::Mode, track::Role};
-use overture_engine::{
-    RampShape,
-    score::{LayerCurve, Quantize, Transition},
+use overture_core::{
+    key::Mode,
+    score::{LayerCurve, Quantize, RampShape, Transition},
+    track::Role,
 };
 use overture_moodmap::{MoodMap, MoodSelector, Signals};
 

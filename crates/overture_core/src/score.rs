@@ -1,14 +1,14 @@
-//! The score: what the [`Director`](crate::Director) plays. Named moods with
-//! their key, tempo, palette and layers; how to move between them; named
-//! stingers.
+//! The score: what the engine's director plays. Named moods with their key,
+//! tempo, palette and layers; how to move between them; named stingers.
 //!
-//! A score is plain data. Games usually write it as a mood map (RON, see
-//! the `overture_moodmap` crate) and the Bevy plugin converts it; tests and
-//! tools build it in code.
+//! A score is plain data, and part of the music vocabulary so that the mood
+//! map (`overture_moodmap`, which parses into it) and the engine (which plays
+//! it) share one set of types without depending on each other. Games usually
+//! write it as a mood map in RON; tests and tools build it in code.
 //!
 //! ```
 //! use overture_core::{mood::Mood, track::Role};
-//! use overture_engine::score::{Layer, MoodSpec, Quantize, Score, Transition};
+//! use overture_core::score::{Layer, MoodSpec, Quantize, Score, Transition};
 //!
 //! let mut score = Score::new(vec![
 //!     MoodSpec::new("explore", Mood::new(0.5, -0.4)?).bpm(92.0),
@@ -22,15 +22,27 @@
 
 use std::fmt;
 
-use overture_core::{
+use crate::{
     key::{Mode, PitchClass},
     mood::Mood,
     track::Role,
 };
 
-pub use overture_model::motif::Motif;
+pub use crate::motif::Motif;
 
-use crate::clip::RampShape;
+/// How a gain ramp moves from its starting gain to its target.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum RampShape {
+    /// A straight line in amplitude: `g0 + (g1 − g0)·x`.
+    #[default]
+    Linear,
+    /// `g0·cos(πx/2) + g1·sin(πx/2)`: a fade-out of one clip and a fade-in of
+    /// another over the same samples keep the summed power constant.
+    EqualPower,
+}
+
 
 /// Where a change may happen on the beat grid of the music playing.
 #[derive(

@@ -6,7 +6,7 @@
 //! on the sixteenth grid, at most [`MAX_MOTIF_BARS`] bars and
 //! [`MAX_MOTIF_NOTES`] notes. Each note is kept relative to the file's key —
 //! the key signature when the file has one, else the key
-//! [`estimate_key`](overture_core::analysis::estimate_key) finds — as a scale
+//! [`estimate_key`](crate::analysis::estimate_key) finds — as a scale
 //! degree plus a chromatic alteration. [`Motif::realize`] maps the degrees
 //! into another key and mode, so a theme written in C major comes back in
 //! D minor with a minor third where it had a major one (a *diatonic*
@@ -17,29 +17,63 @@
 //! main section (other parts are sampled around them) and lets the model
 //! continue from there.
 //!
+//! The motif is part of the music vocabulary (a mood of a score may carry
+//! one); the composer in `overture_model` is what develops it.
+//!
 //! ```no_run
-//! use overture_model::{Motif, Request};
-//! use overture_core::{mood::Mood, section::SectionKind};
+//! use overture_core::{key::Key, motif::Motif};
 //!
 //! let theme = Motif::read("theme.mid")?;
-//! let request = Request {
-//!     motif: Some(theme),
-//!     ..Request::new(Mood::new(-0.5, 0.2)?, SectionKind::Main)
-//! };
+//! let in_d_minor = theme.realize("D:min".parse::<Key>()?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::path::Path;
 
-use overture_core::{
+use std::{fmt, path::PathBuf};
+
+use crate::{
     analysis::estimate_key,
     key::{Key, PitchClass},
-    midi::{DRUM_CHANNEL, MidiSong, read_midi},
+    midi::{DRUM_CHANNEL, MidiError, MidiSong, read_midi},
     note::Note,
     time::TICKS_PER_SIXTEENTH,
 };
 
-use crate::error::ModelError;
+/// Reading a motif failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MotifError {
+    /// The file could not be read as MIDI.
+    Midi(MidiError),
+    /// The file holds no pitched notes.
+    NoNotes {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for MotifError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MotifError::Midi(e) => e.fmt(f),
+            MotifError::NoNotes { path } => write!(
+                f,
+                "{}: the motif file has no notes (expected a short melody)",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MotifError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MotifError::Midi(e) => Some(e),
+            MotifError::NoNotes { .. } => None,
+        }
+    }
+}
 
 /// The most notes a motif keeps.
 pub const MAX_MOTIF_NOTES: usize = 24;
@@ -62,7 +96,7 @@ pub struct MotifNote {
 }
 
 /// A short theme, stored relative to its key so it can be restated in any
-/// key and mode. `Copy`, so it travels inside a [`Request`](crate::Request).
+/// key and mode. `Copy`, so it travels inside a composer's request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Motif {
     notes: [MotifNote; MAX_MOTIF_NOTES],
@@ -90,26 +124,19 @@ pub struct MotifInfo {
 impl Motif {
     /// Reads a motif from a MIDI file; see the module docs. Errors name the
     /// file: unreadable, not MIDI, or no pitched notes.
-    pub fn read(path: impl AsRef<Path>) -> Result<Self, ModelError> {
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, MotifError> {
         Self::read_with_info(path).map(|(m, _)| m)
     }
 
     /// Like [`read`](Self::read), also saying which key was used and whether
     /// the theme was cut.
-    pub fn read_with_info(path: impl AsRef<Path>) -> Result<(Self, MotifInfo), ModelError> {
-        let path = path.as_ref();
-        let song = read_midi(path).map_err(|e| ModelError::Input {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        Self::from_song(&song).map_err(|message| ModelError::Input {
-            path: path.to_path_buf(),
-            message,
-        })
+    pub fn read_with_info(path: impl AsRef<Path>) -> Result<(Self, MotifInfo), MotifError> {
+        let song = read_midi(path).map_err(MotifError::Midi)?;
+        Self::from_song(&song)
     }
 
     /// A motif from a parsed MIDI file (drum channel ignored).
-    pub fn from_song(song: &MidiSong) -> Result<(Self, MotifInfo), String> {
+    pub fn from_song(song: &MidiSong) -> Result<(Self, MotifInfo), MotifError> {
         let notes: Vec<Note> = song
             .parts
             .iter()
@@ -117,7 +144,9 @@ impl Motif {
             .flat_map(|p| p.notes.iter().copied())
             .collect();
         if notes.is_empty() {
-            return Err("the motif file has no notes (expected a short melody)".into());
+            return Err(MotifError::NoNotes {
+                path: song.path.clone(),
+            });
         }
         let line = top_line(&notes);
         let (key, from_signature) = match song.key {
@@ -264,7 +293,7 @@ pub fn top_line(notes: &[Note]) -> Vec<Note> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use overture_core::key::Mode;
+    use crate::key::Mode;
 
     fn line(pitches: &[(u32, u8, u32)]) -> Vec<Note> {
         pitches

@@ -1,0 +1,77 @@
+//! The model-backed [`PieceSource`]: the composer writes the notes, the
+//! synthesizer renders them (with the `composer` feature, on by default).
+
+use std::{collections::HashMap, fmt, sync::Arc};
+
+use overture_model::{Composer, ModelLocation};
+use overture_synth::{
+    palette::Palette,
+    render::{RenderSettings, render},
+};
+
+use crate::{
+    generator::{PieceJob, PieceSource, SourceFactory},
+    piece::Piece,
+};
+
+/// The model-backed source: the composer writes the notes, the synthesizer
+/// renders them with the mood's palette, stems balanced to the mix.
+pub struct ModelSource {
+    composer: Composer,
+    palettes: HashMap<String, Palette>,
+}
+
+impl fmt::Debug for ModelSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModelSource")
+            .field("model", &self.composer.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ModelSource {
+    /// A source composing with `composer`.
+    pub fn new(composer: Composer) -> Self {
+        Self {
+            composer,
+            palettes: HashMap::new(),
+        }
+    }
+
+    /// A factory loading the model at `location` (the bundled one, or a path
+    /// as for [`Composer::load`]) on the worker.
+    pub fn factory(location: impl Into<ModelLocation>) -> SourceFactory {
+        let location = location.into();
+        Arc::new(move || {
+            let composer = Composer::open(&location).map_err(|e| e.to_string())?;
+            Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
+        })
+    }
+}
+
+impl PieceSource for ModelSource {
+    fn make(&mut self, job: &PieceJob) -> Result<Piece, String> {
+        let arrangement = self
+            .composer
+            .compose(&job.request())
+            .map_err(|e| e.to_string())?;
+        let name = &job.mood.palette;
+        if !self.palettes.contains_key(name) {
+            let palette = Palette::resolve(name).map_err(|e| e.to_string())?;
+            self.palettes.insert(name.clone(), palette);
+        }
+        let settings = RenderSettings {
+            sample_rate: job.sample_rate,
+            ..RenderSettings::default()
+        };
+        let rendered =
+            render(&arrangement, &self.palettes[name], &settings).map_err(|e| e.to_string())?;
+        let layered: Vec<_> = job.mood.layers.iter().map(|l| l.role).collect();
+        Ok(Piece::from_rendered(
+            job.key.clone(),
+            arrangement,
+            &rendered,
+            &layered,
+        ))
+    }
+}
