@@ -49,7 +49,10 @@ fn the_external_game_builds_and_plays_music_from_its_own_folder() {
     let out = String::from_utf8_lossy(&run.stdout);
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "stdout:\n{out}\nstderr:\n{err}");
-    let moods: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("mood: ")).collect();
+    let moods: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("mood: "))
+        .collect();
     assert_eq!(
         moods.first().copied(),
         Some("explore"),

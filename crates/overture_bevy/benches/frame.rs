@@ -46,7 +46,7 @@ fn app(with_plugin: bool) -> App {
         );
         app.add_plugins(OverturePlugin {
             mood_map: "moodmaps/demo.moodmap.ron".into(),
-            model: root().join("models/pop909-small"),
+            model: root().join("models/pop909-small").into(),
             backend: MusicBackend::Silent,
             ..default()
         });

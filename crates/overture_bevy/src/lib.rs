@@ -49,7 +49,6 @@ mod asset;
 pub mod music;
 mod signals;
 
-
 use bevy::prelude::*;
 pub use overture_engine::ModelLocation;
 use overture_engine::{GeneratorMode, generator::SourceFactory};
@@ -61,8 +60,8 @@ pub use signals::{MusicListener, MusicSignals, ThreatSignals, ThreatSource, aggr
 /// Everything a game needs in one import.
 pub mod prelude {
     pub use crate::{
-        ModelLocation, MoodMapAsset, Music, MusicBackend, MusicListener, MusicSignals, MusicState, OverturePlugin,
-        OvertureSystems, ThreatSource,
+        ModelLocation, MoodMapAsset, Music, MusicBackend, MusicListener, MusicSignals, MusicState,
+        OverturePlugin, OvertureSystems, ThreatSource,
         messages::{
             Bar, Beat, LockIntensity, MoodChanged, MoodMapApplied, MoodMapInvalid, OverrideMood,
             PlayStinger, StingerPlayed, TransitionScheduled,

@@ -7,12 +7,12 @@ use bevy::{
     diagnostic::{Diagnostic, Diagnostics},
     prelude::*,
 };
-use overture_engine::{ModelLocation, score::Motif};
 use overture_engine::{
     ConductorBuilder, ConductorHandle, Director, DirectorSettings, Engine, Generator,
     GeneratorMode, GeneratorSettings, ModelSource, MusicEvent, MusicOutput, OfflineBackend,
     OfflineEngineSettings, OfflineSettings, director::DirectorStats, generator::SourceFactory,
 };
+use overture_engine::{ModelLocation, score::Motif};
 use overture_moodmap::{MoodMap, MoodSelector};
 use overture_synth::buffer::StereoBuffer;
 

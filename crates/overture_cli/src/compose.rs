@@ -207,7 +207,11 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         ModelLocation::Bundled => {
             let name = format!("{}.eval", composer.name());
             let models = std::path::Path::new("models");
-            if models.is_dir() { models.join(name) } else { PathBuf::from(name) }
+            if models.is_dir() {
+                models.join(name)
+            } else {
+                PathBuf::from(name)
+            }
         }
     });
     let json = with_suffix(&stem, ".json");

@@ -185,8 +185,18 @@ fn compose_without_a_model_path_uses_the_bundled_model_from_any_folder_with_the_
     let elsewhere = temp_dir("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
     let args = [
-        "--valence", "-0.4", "--arousal", "0.5", "--section", "main", "--bars", "2", "--seed",
-        "11", "--tempo", "120",
+        "--valence",
+        "-0.4",
+        "--arousal",
+        "0.5",
+        "--section",
+        "main",
+        "--bars",
+        "2",
+        "--seed",
+        "11",
+        "--tempo",
+        "120",
     ];
     let run = |dir: &Path, out: &str, with_model: bool| {
         let mut all: Vec<String> = vec!["compose".into(), "--out".into(), out.into()];
@@ -207,7 +217,10 @@ fn compose_without_a_model_path_uses_the_bundled_model_from_any_folder_with_the_
     let bundled = read_midi(elsewhere.join("bundled/score.mid")).unwrap();
     let file = read_midi(elsewhere.join("file/score.mid")).unwrap();
     assert!(!bundled.parts.is_empty());
-    assert_eq!(bundled.parts, file.parts, "the bundled model is the shipped file");
+    assert_eq!(
+        bundled.parts, file.parts,
+        "the bundled model is the shipped file"
+    );
     let info = wav::read_info(elsewhere.join("bundled/mix.wav")).unwrap();
     assert!(
         info.iter()

@@ -43,7 +43,6 @@ pub enum RampShape {
     EqualPower,
 }
 
-
 /// Where a change may happen on the beat grid of the music playing.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,

@@ -114,7 +114,12 @@ fn groove_performances_import_as_drums_with_human_timing_and_velocity_kept_throu
             .track(overture_core::track::Role::Drums)
             .unwrap_or_else(|| panic!("{}: no drums", path.display()));
         let notes = &drums.notes;
-        assert!(notes.len() >= 16, "{}: {} hits", path.display(), notes.len());
+        assert!(
+            notes.len() >= 16,
+            "{}: {} hits",
+            path.display(),
+            notes.len()
+        );
         // Human timing: most hits are off the sixteenth grid, none by more than half a step.
         let sixteenth = overture_core::time::TICKS_PER_QUARTER / 4;
         let off = notes.iter().filter(|n| n.start % sixteenth != 0).count();
@@ -139,7 +144,10 @@ fn groove_performances_import_as_drums_with_human_timing_and_velocity_kept_throu
         let back = parse_midi(&write_midi(&arrangement)).unwrap();
         let again = back.to_arrangement(|p| p.suggested_role()).unwrap();
         assert_eq!(
-            again.track(overture_core::track::Role::Drums).unwrap().notes,
+            again
+                .track(overture_core::track::Role::Drums)
+                .unwrap()
+                .notes,
             *notes,
             "{}",
             path.display()

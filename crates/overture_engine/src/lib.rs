@@ -73,7 +73,7 @@ pub use engine::{Engine, EngineError, MusicOutput, OfflineEngineSettings};
 pub use generator::{Generator, GeneratorMode, GeneratorSettings, PieceSource};
 #[cfg(feature = "composer")]
 pub use model_source::ModelSource;
+pub use offline::{OfflineBackend, OfflineError, OfflineSettings};
 #[cfg(feature = "composer")]
 pub use overture_model::ModelLocation;
-pub use offline::{OfflineBackend, OfflineError, OfflineSettings};
 pub use silent::SilentBackend;

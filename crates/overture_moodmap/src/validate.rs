@@ -3,8 +3,8 @@
 
 use std::{collections::BTreeMap, fmt::Display, path::Path};
 
-use overture_core::track::Role;
 use overture_core::score::Quantize;
+use overture_core::track::Role;
 
 use crate::{
     error::{ErrorKind, MoodMapError, quoted_list},
