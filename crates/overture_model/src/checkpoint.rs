@@ -211,13 +211,21 @@ pub fn resolve(path: &Path) -> Result<(PathBuf, PathBuf), ModelError> {
 
 /// Reads and checks a model's JSON file.
 pub fn read_model_file(path: &Path) -> Result<ModelFile, ModelError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ModelError::Weights {
+        path: path.to_path_buf(),
+        message: format!("cannot read the model config: {e}"),
+    })?;
+    parse_model_file(&text, path)
+}
+
+/// Reads and checks the text of a model's JSON file; `path` names the file
+/// in errors.
+pub fn parse_model_file(text: &str, path: &Path) -> Result<ModelFile, ModelError> {
     let err = |message: String| ModelError::Weights {
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err(format!("cannot read the model config: {e}")))?;
-    let file: ModelFile = serde_json::from_str(&text).map_err(|e| {
+    let file: ModelFile = serde_json::from_str(text).map_err(|e| {
         err(format!(
             "not an Overture model config (line {}, column {}): {e}",
             e.line(),
@@ -238,13 +246,28 @@ pub fn read_model_file(path: &Path) -> Result<ModelFile, ModelError> {
         )));
     }
     let c = &file.config;
+    let widest = 1 << 16;
     if c.d_model == 0
         || c.n_heads == 0
         || !c.d_model.is_multiple_of(c.n_heads)
         || c.n_layers == 0
         || c.max_len < 16
+        || [c.d_model, c.n_layers, c.d_ff, c.max_len]
+            .iter()
+            .any(|&n| n > widest)
     {
         return Err(err(format!("invalid network shape {c:?}")));
     }
+    if c.parameters() > MAX_PARAMETERS {
+        return Err(err(format!(
+            "a network of {} parameters, more than the limit of {MAX_PARAMETERS} \
+             (a corrupted config would allocate them all before loading)",
+            c.parameters()
+        )));
+    }
     Ok(file)
 }
+
+/// The most parameters a model file may describe (a gigabyte of `f32`),
+/// two hundred times the shipped composer's.
+pub const MAX_PARAMETERS: usize = 1 << 28;
