@@ -71,14 +71,14 @@ fn every_problem_of_every_map_is_printed_located_and_the_check_fails() {
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
         format!(
-            "{t}:20:64: moods.explore.palette: expected a built-in palette (`ambient`, \
+            "{t}:20:59: moods.explore.palette: expected a built-in palette (`ambient`, \
              `orchestral`, `battle`, `chiptune`) or a palette file ending in `.ron`, found \
              \"ambeint\"\n\
              {t}:37:24: moods.boss.leitmotif: expected a readable MIDI file with a melody, \
              relative to the map file, found \"../music/theme.mid\" (No such file or directory \
              (os error 2))\n\
              {}: ok\n\
-             {}:1:19: expected `,` or a closing bracket, found `moods`\n",
+             {}:1:19: tempo: expected `,` or a closing bracket, found `moods`\n",
             good.display(),
             broken.display()
         )

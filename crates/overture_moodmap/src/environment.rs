@@ -36,7 +36,7 @@ use std::path::Path;
 /// let problems = MoodMap::check(source, Path::new("game.moodmap.ron"), &Test);
 /// assert_eq!(
 ///     problems[0].to_string(),
-///     "game.moodmap.ron:1:63: moods.calm.palette: expected a built-in palette (`ambient`, \
+///     "game.moodmap.ron:1:65: moods.calm.palette: expected a built-in palette (`ambient`, \
 ///      `battle`) or a palette file ending in `.ron`, found \"ambeint\""
 /// );
 /// ```

@@ -57,12 +57,14 @@ fn a_misspelt_palette_is_located_and_the_known_palettes_are_named() {
     assert_ne!(typo, source);
     // It parses: the palette is a name the map cannot know by itself.
     assert!(MoodMap::parse(&typo, &demo()).is_ok());
-    let problems = MoodMap::check(&typo, Path::new("demo.moodmap.ron"), &Disk);
+    // Checked where the demo map lives, so that its leitmotif is found.
+    let path = Path::new("../../assets/moodmaps/demo.moodmap.ron");
+    let problems = MoodMap::check(&typo, path, &Disk);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].kind, ErrorKind::UnknownPalette);
     assert_eq!(
         problems[0].to_string(),
-        "demo.moodmap.ron:20:64: moods.explore.palette: expected a built-in palette \
+        "../../assets/moodmaps/demo.moodmap.ron:20:59: moods.explore.palette: expected a built-in palette \
          (`ambient`, `orchestral`, `battle`, `chiptune`) or a palette file ending in `.ron`, \
          found \"ambeint\""
     );
@@ -86,15 +88,15 @@ fn every_problem_is_reported_in_the_order_of_the_file() {
             "maps/test.moodmap.ron:3:14: palette: expected a readable palette file, found \
              \"palettes/missing.ron\" (No such file or directory (os error 2))",
             "maps/test.moodmap.ron:6:28: moods.fight.valence: expected between -1 and 1, found 3",
-            "maps/test.moodmap.ron:6:58: moods.fight.palette: expected a built-in palette \
+            "maps/test.moodmap.ron:6:54: moods.fight.palette: expected a built-in palette \
              (`ambient`, `orchestral`, `battle`, `chiptune`) or a palette file ending in `.ron`, \
              found \"batle\"",
-            "maps/test.moodmap.ron:6:78: moods.fight.leitmotif: expected a readable MIDI file \
+            "maps/test.moodmap.ron:6:74: moods.fight.leitmotif: expected a readable MIDI file \
              with a melody, relative to the map file, found \"no/such.mid\" \
              (maps/no/such.mid: No such file or directory (os error 2))",
             "maps/test.moodmap.ron:8:20: rules[0].mood: expected one of the moods `calm`, \
              `fight`, found `figth`",
-            "maps/test.moodmap.ron:8:35: rules[0].when: expected a declared signal: one of \
+            "maps/test.moodmap.ron:8:36: rules[0].when: expected a declared signal: one of \
              (none) (declare it under `signals` or `flags`), found `threat`",
         ]
     );
@@ -123,7 +125,7 @@ fn a_misspelt_layer_is_a_located_error_naming_the_roles() {
 fn a_syntax_error_comes_alone() {
     assert_eq!(
         messages("MoodMap(tempo: 90 moods: {})"),
-        ["maps/test.moodmap.ron:1:19: expected `,` or a closing bracket, found `moods`"]
+        ["maps/test.moodmap.ron:1:19: tempo: expected `,` or a closing bracket, found `moods`"]
     );
 }
 
