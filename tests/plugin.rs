@@ -459,9 +459,11 @@ fn a_misspelt_palette_is_reported_once_at_load_and_the_old_map_plays_on() {
     }
     assert_eq!(
         s.invalid,
-        ["test.moodmap.ron:6:60: moods.danger.palette: expected a built-in palette (`ambient`, \
+        [
+            "test.moodmap.ron:6:72: moods.danger.palette: expected a built-in palette (`ambient`, \
           `orchestral`, `battle`, `chiptune`) or a palette file ending in `.ron`, found \
-          \"ambeint\""],
+          \"ambeint\""
+        ],
         "reported once, located"
     );
     assert_eq!(s.applied, 1, "the broken map is not applied");

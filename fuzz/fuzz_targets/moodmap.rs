@@ -15,10 +15,18 @@ impl Environment for Env {
         vec!["ambient".into(), "battle".into()]
     }
     fn palette_file(&self, path: &Path) -> Result<(), String> {
-        if path.as_os_str().len() % 2 == 0 { Ok(()) } else { Err("odd".into()) }
+        if path.as_os_str().len() % 2 == 0 {
+            Ok(())
+        } else {
+            Err("odd".into())
+        }
     }
     fn leitmotif(&self, path: &Path) -> Result<(), String> {
-        if path.as_os_str().len() % 2 == 0 { Ok(()) } else { Err("odd".into()) }
+        if path.as_os_str().len() % 2 == 0 {
+            Ok(())
+        } else {
+            Err("odd".into())
+        }
     }
 }
 

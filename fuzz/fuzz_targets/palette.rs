@@ -30,6 +30,9 @@ fuzz_target!(|data: &[u8]| {
         ..RenderSettings::default()
     };
     if let Ok(r) = render(&a, &palette, &settings) {
-        assert!(r.mix.len() < 8_000 * 60, "one bar at 240 BPM lasts one second and a tail");
+        assert!(
+            r.mix.len() < 8_000 * 60,
+            "one bar at 240 BPM lasts one second and a tail"
+        );
     }
 });

@@ -66,7 +66,10 @@ fn check(args: CheckArgs) -> Result<()> {
             Err(e) => {
                 problems += 1;
                 bad_files += 1;
-                println!("{}: model: expected a model that loads, found {e}", model.display());
+                println!(
+                    "{}: model: expected a model that loads, found {e}",
+                    model.display()
+                );
             }
         }
     }

@@ -41,7 +41,11 @@ fn good_maps_print_one_ok_line_each_and_succeed() {
         String::from_utf8_lossy(&o.stdout),
         format!("{}: ok\n{}: ok\n", demo.display(), minimal.display())
     );
-    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]

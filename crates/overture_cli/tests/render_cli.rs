@@ -202,7 +202,12 @@ fn a_file_asking_for_days_of_music_is_refused_before_rendering() {
     .unwrap();
     let out = dir.join("out");
     assert_one_line_error(
-        &overture(&["render", far.to_str().unwrap(), "--out", out.to_str().unwrap()]),
+        &overture(&[
+            "render",
+            far.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
         "far.mid: the piece lasts 77:40:21 (279621 s), longer than the limit of 20 minutes \
          (1200 s) (raise it with --max-minutes)",
     );

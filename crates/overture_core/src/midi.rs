@@ -310,8 +310,7 @@ pub fn parse_midi_with(bytes: &[u8], limits: &MidiLimits) -> Result<MidiSong, Mi
     parse_midi_from(bytes, Path::new("<memory>"), limits)
 }
 
-const SMPTE: &str =
-    "SMPTE timecode timing is not supported; export with metrical (PPQ) timing";
+const SMPTE: &str = "SMPTE timecode timing is not supported; export with metrical (PPQ) timing";
 
 /// A note as read, in the file's own ticks.
 struct RawNote {
@@ -538,7 +537,9 @@ fn parse_midi_from(bytes: &[u8], path: &Path, limits: &MidiLimits) -> Result<Mid
     }
 
     let scale = |t: u64| -> u32 {
-        (t.saturating_mul(u64::from(TICKS_PER_QUARTER)).saturating_add(tpq / 2) / tpq)
+        (t.saturating_mul(u64::from(TICKS_PER_QUARTER))
+            .saturating_add(tpq / 2)
+            / tpq)
             .min(u64::from(u32::MAX)) as u32
     };
     let parts = raw_parts

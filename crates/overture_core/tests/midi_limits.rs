@@ -126,7 +126,11 @@ fn a_note_held_for_ten_hours_is_shortened_to_the_longest_note() {
     let never_off = smf(
         1,
         480,
-        &[track(&[(0, TEMPO_120), (0, NOTE_ON), (0x0fff_ffff, &[0xff, 0x01, 0x00])])],
+        &[track(&[
+            (0, TEMPO_120),
+            (0, NOTE_ON),
+            (0x0fff_ffff, &[0xff, 0x01, 0x00]),
+        ])],
     );
     let song = parse_midi(&never_off).unwrap();
     assert_eq!(
@@ -141,7 +145,11 @@ fn a_delta_time_of_2_to_the_28_ticks_is_refused_as_too_long() {
     let far = smf(
         1,
         480,
-        &[track(&[(0, TEMPO_120), (0x0fff_ffff, NOTE_ON), (480, NOTE_OFF)])],
+        &[track(&[
+            (0, TEMPO_120),
+            (0x0fff_ffff, NOTE_ON),
+            (480, NOTE_OFF),
+        ])],
     );
     let (exceeded, message) = limit_error(&far, &MidiLimits::default());
     let LimitExceeded::Length { seconds, limit } = exceeded else {
@@ -184,7 +192,8 @@ fn the_longest_piece_can_be_raised_or_lowered() {
 #[test]
 fn sixty_five_thousand_tracks_are_refused_before_any_is_read() {
     let one = track(&[(0, NOTE_ON), (480, NOTE_OFF)]);
-    let (exceeded, message) = limit_error(&smf(65_535, 480, &[one.clone()]), &MidiLimits::default());
+    let (exceeded, message) =
+        limit_error(&smf(65_535, 480, &[one.clone()]), &MidiLimits::default());
     assert_eq!(
         exceeded,
         LimitExceeded::Tracks {
@@ -254,7 +263,8 @@ fn a_file_larger_than_the_limit_is_refused_before_it_is_read() {
 
 #[test]
 fn the_theme_is_well_inside_the_default_limits() {
-    let theme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/music/theme.mid");
+    let theme =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/music/theme.mid");
     let song = read_midi_with(&theme, &MidiLimits::default()).unwrap();
     assert_eq!(song.capped_notes, 0);
 }
@@ -299,6 +309,7 @@ fn a_header_inside_a_track_name_is_text_not_a_header() {
             .any(|w| &w[..4] == b"MThd" && w[12] == 0x80),
         "the export holds a header's bytes with the frame rate byte 0x80, as text"
     );
-    let notes = |s: &overture_core::midi::MidiSong| s.parts.iter().map(|p| p.notes.len()).sum::<usize>();
+    let notes =
+        |s: &overture_core::midi::MidiSong| s.parts.iter().map(|p| p.notes.len()).sum::<usize>();
     assert_eq!(notes(&again), notes(&song));
 }

@@ -12,10 +12,10 @@ use overture_core::track::Role;
 use overture_engine::score::Quantize;
 
 use crate::{
+    environment::Environment,
     error::{ErrorKind, MoodMapError, quoted_list},
     expr::{Expr, is_signal_name},
     locate::{Locator, Seg, path_string},
-    environment::Environment,
     map::{LayerDef, MoodMap, parse_key},
 };
 

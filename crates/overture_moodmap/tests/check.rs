@@ -116,8 +116,10 @@ fn a_misspelt_layer_is_a_located_error_naming_the_roles() {
 )"#;
     assert_eq!(
         messages(source),
-        ["maps/test.moodmap.ron:2:62: moods.calm.layers: expected one of `drums`, `bass`, \
-          `harmony`, `melody`, `texture`, found `leed`"]
+        [
+            "maps/test.moodmap.ron:2:62: moods.calm.layers: expected one of `drums`, `bass`, \
+          `harmony`, `melody`, `texture`, found `leed`"
+        ]
     );
 }
 

@@ -22,7 +22,8 @@ fn every_builtin_palette_written_as_ron_reads_back_equal() {
 fn a_broken_palette_file_names_the_file_line_and_column() {
     let e = Palette::parse("(name: \"x\", drums: 3)", Path::new("palettes/bad.ron")).unwrap_err();
     assert!(
-        e.to_string().starts_with("palettes/bad.ron: line 1, column "),
+        e.to_string()
+            .starts_with("palettes/bad.ron: line 1, column "),
         "{e}"
     );
 }

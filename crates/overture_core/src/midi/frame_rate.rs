@@ -86,7 +86,10 @@ mod test {
     #[test]
     fn only_a_header_midly_reads_is_refused() {
         assert!(invalid_frame_rate(&header(0x80)));
-        assert!(!invalid_frame_rate(&header(0x81)), "a frame rate midly reads");
+        assert!(
+            !invalid_frame_rate(&header(0x81)),
+            "a frame rate midly reads"
+        );
         assert!(!invalid_frame_rate(&header(0x01)), "metrical");
         // A second header after a track.
         let mut two = header(0x01);
