@@ -436,3 +436,42 @@ fn threats_near_the_listener_become_signals_and_diagnostics_are_measured() {
     assert!(cache > 0.0, "the cache holds the moods' stems");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_misspelt_palette_is_reported_once_at_load_and_the_old_map_plays_on() {
+    let dir = temp_assets("palette");
+    let mut s = Session::new(&dir);
+    s.until("calm to play", |s| {
+        s.mood().as_deref() == Some("calm") && s.applied == 1
+    });
+    // The map is right in itself; only the palette's name is wrong.
+    std::fs::write(
+        dir.join("test.moodmap.ron"),
+        MAP.replace(
+            "(valence: -0.6, arousal: 0.8, main_bars: 2)",
+            "(valence: -0.6, arousal: 0.8, main_bars: 2, palette: \"ambeint\")",
+        ),
+    )
+    .unwrap();
+    s.until("the error", |s| !s.invalid.is_empty());
+    for _ in 0..60 {
+        s.frame();
+    }
+    let expected = "test.moodmap.ron:6:72: moods.danger.palette: expected a built-in palette (`ambient`, \
+          `orchestral`, `battle`, `chiptune`) or a palette file ending in `.ron`, found \
+          \"ambeint\"";
+    // One message per load of the file (a watcher may see one write twice).
+    assert!(
+        !s.invalid.is_empty() && s.invalid.iter().all(|e| e == expected),
+        "{:?}",
+        s.invalid
+    );
+    assert_eq!(s.applied, 1, "the broken map is not applied");
+    assert_eq!(s.mood().as_deref(), Some("calm"));
+    let tail = &s.audio[s.audio.len() - 4 * FRAME..];
+    assert!(
+        tail.iter().all(|&x| x == level("calm")),
+        "the old map plays on"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

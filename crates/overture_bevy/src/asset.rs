@@ -1,15 +1,22 @@
 //! Mood maps as Bevy assets: `*.moodmap.ron`, hot-reloadable.
 
+use std::path::{Path, PathBuf};
+
 use bevy::{
     asset::{Asset, AssetLoader, LoadContext, io::Reader},
+    log::error,
     reflect::TypePath,
 };
 use overture_core::midi::parse_midi;
 use overture_engine::score::Motif;
-use overture_moodmap::{MoodMap, MoodMapError};
+use overture_moodmap::{Environment, MoodMap, MoodMapError};
+use overture_synth::Palette;
 
 /// A loaded `*.moodmap.ron` file: the map, or the located error that kept
-/// it from loading. A broken edit still loads (as the error), so the plugin
+/// it from loading. The map is checked completely, as it will be played:
+/// its palettes (built-in names, or palette files read from the working
+/// directory as the engine reads them) and leitmotifs too; when a map has
+/// several problems, the first is here and every other one is logged. A broken edit still loads (as the error), so the plugin
 /// can report it and keep playing the previous good map.
 #[derive(Asset, TypePath, Debug)]
 pub struct MoodMapAsset {
@@ -54,15 +61,18 @@ impl AssetLoader for MoodMapLoader {
             .await
             .map_err(MoodMapReadError)?;
         let path = load_context.path().path().to_path_buf();
-        let map = MoodMap::from_bytes(&bytes, &path);
+        let mut map = MoodMap::from_bytes(&bytes, &path);
         let mut motifs = Ok(Vec::new());
-        if let Ok(map) = &map {
-            for mood in &map.moods {
-                let Some(file) = &mood.leitmotif else {
+        if let Ok(good) = &map {
+            // Every leitmotif is read through the asset server first; the
+            // map's reference checks then look the results up.
+            let mut read = Leitmotifs::default();
+            for mood in &good.moods {
+                let (Some(file), Some(full)) = (&mood.leitmotif, good.leitmotif(&mood.name)) else {
                     continue;
                 };
                 let file = file.to_string_lossy().replace('\\', "/");
-                let read = match load_context.path().resolve_embed_str(&file) {
+                let motif = match load_context.path().resolve_embed_str(&file) {
                     Ok(asset) => load_context
                         .read_asset_bytes(asset.clone())
                         .await
@@ -75,21 +85,22 @@ impl AssetLoader for MoodMapLoader {
                         }),
                     Err(e) => Err(e.to_string()),
                 };
-                match read {
-                    Ok(motif) => {
-                        if let Ok(list) = &mut motifs {
-                            list.push((mood.name.clone(), motif));
-                        }
-                    }
-                    Err(e) => {
-                        motifs = Err(format!(
-                            "{}: moods.{}.leitmotif: could not read `{file}`: {e}",
-                            path.display(),
-                            mood.name
-                        ));
-                        break;
-                    }
-                }
+                read.0.push((mood.name.clone(), full, motif));
+            }
+            let source = std::str::from_utf8(&bytes).ok();
+            let problems = good.check_references(source, &read);
+            for extra in problems.iter().skip(1) {
+                error!("mood map: {extra}");
+            }
+            if let Some(first) = problems.into_iter().next() {
+                motifs = Err(first.to_string());
+                map = Err(first);
+            } else {
+                motifs = Ok(read
+                    .0
+                    .into_iter()
+                    .filter_map(|(name, _, motif)| Some((name, motif.ok()?)))
+                    .collect());
             }
         }
         Ok(MoodMapAsset { map, motifs })
@@ -97,5 +108,29 @@ impl AssetLoader for MoodMapLoader {
 
     fn extensions(&self) -> &[&str] {
         &["moodmap.ron"]
+    }
+}
+
+/// What the loader checks a map's references against: the synthesizer's
+/// palettes, palette files on disk, and the leitmotifs it has read (mood,
+/// path, motif or why not).
+#[derive(Default)]
+struct Leitmotifs(Vec<(String, PathBuf, Result<Motif, String>)>);
+
+impl Environment for Leitmotifs {
+    fn builtin_palettes(&self) -> Vec<String> {
+        Palette::BUILTIN.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn palette_file(&self, path: &Path) -> Result<(), String> {
+        Palette::load(path).map(drop).map_err(|e| e.to_string())
+    }
+
+    fn leitmotif(&self, path: &Path) -> Result<(), String> {
+        match self.0.iter().find(|(_, p, _)| p == path) {
+            Some((_, _, Ok(_))) => Ok(()),
+            Some((_, _, Err(e))) => Err(e.clone()),
+            None => Err("not read".into()),
+        }
     }
 }

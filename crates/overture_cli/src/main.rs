@@ -2,6 +2,7 @@
 
 mod compose;
 mod generate;
+mod map;
 mod pianoroll;
 mod train;
 
@@ -15,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use overture_core::{
-    midi::{self, MidiPart},
+    midi::{self, LimitExceeded, MidiError, MidiLimits, MidiPart},
     section::SectionKind,
     track::Role,
 };
@@ -48,6 +49,8 @@ enum Command {
     /// Generate whole pieces from a text prompt: stems, mix, MIDI, piano roll
     /// and an HTML page to compare the variations.
     Generate(generate::GenerateArgs),
+    /// Mood maps: `overture map check FILE…` checks them as the plugin will use them.
+    Map(map::MapArgs),
 }
 
 #[derive(clap::Args)]
@@ -76,7 +79,15 @@ struct RenderArgs {
     /// Normalize every stem on its own to this loudness (LUFS) instead of keeping the mix balance.
     #[arg(long, allow_negative_numbers = true)]
     stem_lufs: Option<f64>,
+    /// The longest piece to render, in minutes: a longer MIDI file is refused
+    /// before anything is rendered (a render holds every stem in memory,
+    /// about 90 MB per minute at 48 kHz, from the 5.4 GB for an hour).
+    #[arg(long, default_value_t = DEFAULT_MAX_MINUTES)]
+    max_minutes: f64,
 }
+
+/// `overture render --max-minutes` unless given.
+const DEFAULT_MAX_MINUTES: f64 = 20.0;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -92,6 +103,7 @@ fn main() -> ExitCode {
         Command::Compose(args) => compose::compose(args),
         Command::Eval(args) => compose::eval(args),
         Command::Generate(args) => generate::generate(args),
+        Command::Map(args) => map::map(args),
         Command::Palettes => {
             for name in Palette::BUILTIN {
                 println!("{name}");
@@ -131,7 +143,33 @@ fn part_matches(part: &MidiPart, number: usize, selector: &str) -> bool {
 fn render(args: RenderArgs) -> Result<()> {
     let palette = Palette::resolve(&args.palette).context("--palette")?;
     let overrides = parse_roles(&args.roles)?;
-    let song = midi::read_midi(&args.input)?;
+    if !(args.max_minutes.is_finite() && args.max_minutes > 0.0) {
+        bail!(
+            "--max-minutes: expected a number of minutes greater than 0, found {}",
+            args.max_minutes
+        );
+    }
+    let limits = MidiLimits::default().with_max_minutes(args.max_minutes);
+    let song = midi::read_midi_with(&args.input, &limits).map_err(|e| match e {
+        MidiError::Limit {
+            exceeded: LimitExceeded::Length { .. },
+            ..
+        } => anyhow::anyhow!("{e} (raise it with --max-minutes)"),
+        e => e.into(),
+    })?;
+    if song.capped_notes > 0 {
+        let (notes, last, were) = if song.capped_notes == 1 {
+            ("note", "lasts", "was")
+        } else {
+            ("notes", "last", "were")
+        };
+        eprintln!(
+            "warning: {}: {} {notes} {last} longer than {} s and {were} shortened to it",
+            args.input.display(),
+            song.capped_notes,
+            limits.max_note_seconds
+        );
+    }
     for (selector, _) in &overrides {
         if !song
             .parts

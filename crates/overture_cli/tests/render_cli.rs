@@ -164,3 +164,112 @@ fn bad_input_gives_one_clear_error_line_and_a_failing_exit() {
     assert!(!Path::new(out).exists(), "nothing is written on bad input");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A one-track format-1 MIDI file at 120 BPM and 480 ticks per quarter
+/// from (delta, event bytes); an end-of-track is appended.
+fn crafted_midi(events: &[(u32, &[u8])]) -> Vec<u8> {
+    let vlq = |mut v: u32| {
+        let mut out = vec![(v & 0x7f) as u8];
+        v >>= 7;
+        while v > 0 {
+            out.insert(0, (v & 0x7f) as u8 | 0x80);
+            v >>= 7;
+        }
+        out
+    };
+    let mut body = vec![0x00, 0xff, 0x51, 0x03, 0x07, 0xa1, 0x20];
+    for (delta, bytes) in events {
+        body.extend(vlq(*delta));
+        body.extend_from_slice(bytes);
+    }
+    body.extend([0x00, 0xff, 0x2f, 0x00]);
+    let mut out = b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0MTrk".to_vec();
+    out.extend((body.len() as u32).to_be_bytes());
+    out.extend(body);
+    out
+}
+
+#[test]
+fn a_file_asking_for_days_of_music_is_refused_before_rendering() {
+    let dir = temp_dir("days");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The largest delta time MIDI can write before a note: 77 hours at 120 BPM.
+    let far = dir.join("far.mid");
+    std::fs::write(
+        &far,
+        crafted_midi(&[(0x0fff_ffff, &[0x90, 60, 100]), (480, &[0x80, 60, 0])]),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    assert_one_line_error(
+        &overture(&[
+            "render",
+            far.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "far.mid: the piece lasts 77:40:21 (279621 s), longer than the limit of 20 minutes \
+         (1200 s) (raise it with --max-minutes)",
+    );
+    // The theme lasts about 22 s: a limit below that refuses it too.
+    assert_one_line_error(
+        &overture(&[
+            "render",
+            theme().to_str().unwrap(),
+            "--max-minutes",
+            "0.1",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "longer than the limit of 0.1 minutes (6 s) (raise it with --max-minutes)",
+    );
+    assert_one_line_error(
+        &overture(&[
+            "render",
+            theme().to_str().unwrap(),
+            "--max-minutes",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "--max-minutes: expected a number of minutes greater than 0, found 0",
+    );
+    assert!(!out.exists(), "nothing is written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_note_held_for_ten_hours_renders_two_minutes_with_a_warning() {
+    let dir = temp_dir("held");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Ten hours at 120 BPM: 34,560,000 ticks.
+    let held = dir.join("held.mid");
+    std::fs::write(
+        &held,
+        crafted_midi(&[(0, &[0x90, 48, 100]), (34_560_000, &[0x80, 48, 0])]),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = overture(&[
+        "render",
+        held.to_str().unwrap(),
+        "--sample-rate",
+        "8000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!(
+            "warning: {}: 1 note lasts longer than 120 s and was shortened to it",
+            held.display()
+        )),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (mix, sr) = wav::read_wav(out.join("mix.wav")).unwrap();
+    let seconds = mix.len() as f64 / f64::from(sr);
+    // Two minutes of the note, then the one-shot's tail: not ten hours.
+    assert!((120.0..=130.0).contains(&seconds), "{seconds} s");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

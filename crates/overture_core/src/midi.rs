@@ -5,6 +5,10 @@
 //! Export writes one track per role, with tempo, meter, key and provenance,
 //! so a piece can be finished in a DAW.
 //!
+//! Import is bounded by [`MidiLimits`]: a file that asks for more than any
+//! real piece needs (hours of music, a tempo of 3 BPM, a million events) is
+//! refused with [`MidiError::Limit`] before anything is allocated for it.
+//!
 //! ```no_run
 //! use overture_core::midi;
 //!
@@ -24,6 +28,11 @@ use midly::{
     Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind,
     num::{u4, u7, u15, u24, u28},
 };
+
+mod frame_rate;
+mod limits;
+
+pub use limits::{LimitExceeded, MidiLimits};
 
 use crate::{
     arrangement::{Arrangement, Provenance},
@@ -59,6 +68,13 @@ pub enum MidiError {
         /// The file.
         path: PathBuf,
     },
+    /// The file asks for more than the [`MidiLimits`] it was read with.
+    Limit {
+        /// The file.
+        path: PathBuf,
+        /// Which limit, and what the file asked for.
+        exceeded: LimitExceeded,
+    },
 }
 
 impl fmt::Display for MidiError {
@@ -71,6 +87,7 @@ impl fmt::Display for MidiError {
             MidiError::NoNotes { path } => {
                 write!(f, "{}: the MIDI file holds no notes", path.display())
             }
+            MidiError::Limit { path, exceeded } => write!(f, "{}: {exceeded}", path.display()),
         }
     }
 }
@@ -179,6 +196,9 @@ pub struct MidiSong {
     pub key: Option<Key>,
     /// The parts that hold notes.
     pub parts: Vec<MidiPart>,
+    /// How many notes were longer than [`MidiLimits::max_note_seconds`] and
+    /// were shortened to it.
+    pub capped_notes: usize,
 }
 
 impl MidiSong {
@@ -253,59 +273,133 @@ impl MidiSong {
     }
 }
 
-/// Reads a standard MIDI file.
+/// Reads a standard MIDI file within [`MidiLimits::DEFAULT`].
 pub fn read_midi(path: impl AsRef<Path>) -> Result<MidiSong, MidiError> {
+    read_midi_with(path, &MidiLimits::DEFAULT)
+}
+
+/// Reads a standard MIDI file within `limits`: a file larger than
+/// [`MidiLimits::max_file_bytes`] is refused before it is read.
+pub fn read_midi_with(path: impl AsRef<Path>, limits: &MidiLimits) -> Result<MidiSong, MidiError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| MidiError::Io {
+    let io = |source| MidiError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    parse_midi_from(&bytes, path)
+    };
+    let bytes = std::fs::metadata(path).map_err(io)?.len();
+    if bytes > limits.max_file_bytes {
+        return Err(MidiError::Limit {
+            path: path.to_path_buf(),
+            exceeded: LimitExceeded::FileSize {
+                bytes,
+                limit: limits.max_file_bytes,
+            },
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    parse_midi_from(&bytes, path, limits)
 }
 
-/// Parses a standard MIDI file held in memory.
+/// Parses a standard MIDI file held in memory, within [`MidiLimits::DEFAULT`].
 pub fn parse_midi(bytes: &[u8]) -> Result<MidiSong, MidiError> {
-    parse_midi_from(bytes, Path::new("<memory>"))
+    parse_midi_with(bytes, &MidiLimits::DEFAULT)
 }
 
-fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
+/// Parses a standard MIDI file held in memory, within `limits`.
+pub fn parse_midi_with(bytes: &[u8], limits: &MidiLimits) -> Result<MidiSong, MidiError> {
+    parse_midi_from(bytes, Path::new("<memory>"), limits)
+}
+
+const SMPTE: &str = "SMPTE timecode timing is not supported; export with metrical (PPQ) timing";
+
+/// A note as read, in the file's own ticks.
+struct RawNote {
+    start: u64,
+    end: u64,
+    pitch: u8,
+    velocity: u8,
+}
+
+/// One track's notes on one channel, as read.
+struct RawPart {
+    track_index: usize,
+    name: String,
+    channel: u8,
+    program: Option<u8>,
+    notes: Vec<RawNote>,
+}
+
+fn parse_midi_from(bytes: &[u8], path: &Path, limits: &MidiLimits) -> Result<MidiSong, MidiError> {
     let parse_err = |reason: String| MidiError::Parse {
         path: path.to_path_buf(),
         reason,
     };
-    let smf = Smf::parse(bytes).map_err(|e| parse_err(e.to_string()))?;
-    let tpq = match smf.header.timing {
+    let limit = |exceeded| MidiError::Limit {
+        path: path.to_path_buf(),
+        exceeded,
+    };
+    let size = bytes.len() as u64;
+    if size > limits.max_file_bytes {
+        return Err(limit(LimitExceeded::FileSize {
+            bytes: size,
+            limit: limits.max_file_bytes,
+        }));
+    }
+    if frame_rate::invalid_frame_rate(bytes) {
+        return Err(parse_err(
+            "a header chunk with the SMPTE frame rate byte 0x80, which is not a frame rate".into(),
+        ));
+    }
+    // Tracks and events are read one at a time, so that a file past a limit
+    // is refused before anything is allocated for what it asks.
+    let (header, tracks) = midly::parse(bytes).map_err(|e| parse_err(e.to_string()))?;
+    let declared_tracks = tracks.size_hint().0;
+    if declared_tracks > limits.max_tracks {
+        return Err(limit(LimitExceeded::Tracks {
+            tracks: declared_tracks,
+            limit: limits.max_tracks,
+        }));
+    }
+    let tpq = match header.timing {
         Timing::Metrical(t) if t.as_int() > 0 => u64::from(t.as_int()),
         Timing::Metrical(_) => return Err(parse_err("zero ticks per quarter note".into())),
-        Timing::Timecode(..) => {
-            return Err(parse_err(
-                "SMPTE timecode timing is not supported; export with metrical (PPQ) timing".into(),
-            ));
-        }
-    };
-    let scale = |t: u64| -> u32 {
-        ((t * u64::from(TICKS_PER_QUARTER) + tpq / 2) / tpq).min(u64::from(u32::MAX)) as u32
+        Timing::Timecode(..) => return Err(parse_err(SMPTE.into())),
     };
 
     let mut tempos: Vec<(u64, u32)> = Vec::new();
     let mut meter: Option<(u64, Meter)> = None;
     let mut key: Option<(u64, Key)> = None;
-    let mut parts = Vec::new();
+    let mut raw_parts: Vec<RawPart> = Vec::new();
+    let mut events_read = 0usize;
 
     let mut sequential_offset = 0u64;
-    for (track_index, events) in smf.tracks.iter().enumerate() {
+    for (track_index, events) in tracks.enumerate() {
+        if track_index >= limits.max_tracks {
+            return Err(limit(LimitExceeded::Tracks {
+                tracks: (track_index + 1).max(declared_tracks),
+                limit: limits.max_tracks,
+            }));
+        }
+        let events = events.map_err(|e| parse_err(e.to_string()))?;
         let mut name: Option<String> = None;
         // Per channel: program, open notes per pitch (FIFO) and finished notes.
         let mut programs: BTreeMap<u8, u8> = BTreeMap::new();
         let mut open: BTreeMap<(u8, u8), VecDeque<(u64, u8)>> = BTreeMap::new();
-        let mut notes: BTreeMap<u8, Vec<Note>> = BTreeMap::new();
-        let mut now = if smf.header.format == Format::Sequential {
+        let mut notes: BTreeMap<u8, Vec<RawNote>> = BTreeMap::new();
+        let mut now = if header.format == Format::Sequential {
             sequential_offset
         } else {
             0
         };
         for ev in events {
-            now += u64::from(ev.delta.as_int());
+            let ev = ev.map_err(|e| parse_err(e.to_string()))?;
+            events_read += 1;
+            if events_read > limits.max_events {
+                return Err(limit(LimitExceeded::Events {
+                    limit: limits.max_events,
+                }));
+            }
+            now = now.saturating_add(u64::from(ev.delta.as_int()));
             match ev.kind {
                 TrackEventKind::Midi { channel, message } => {
                     let ch = channel.as_int();
@@ -316,18 +410,16 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
                                 .push_back((now, vel.as_int()));
                         }
                         MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                            if let Some((start, vel)) = open
+                            if let Some((start, velocity)) = open
                                 .get_mut(&(ch, key.as_int()))
                                 .and_then(VecDeque::pop_front)
                             {
-                                let s = scale(start);
-                                let e = scale(now);
-                                notes.entry(ch).or_default().push(Note::new(
-                                    s,
-                                    key.as_int(),
-                                    e.saturating_sub(s),
-                                    vel,
-                                ));
+                                notes.entry(ch).or_default().push(RawNote {
+                                    start,
+                                    end: now,
+                                    pitch: key.as_int(),
+                                    velocity,
+                                });
                             }
                         }
                         MidiMessage::ProgramChange { program } => {
@@ -360,25 +452,23 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
         }
         // Notes never switched off end at the track's last event.
         for ((ch, pitch), starts) in open {
-            for (start, vel) in starts {
-                let s = scale(start);
-                notes.entry(ch).or_default().push(Note::new(
-                    s,
+            for (start, velocity) in starts {
+                notes.entry(ch).or_default().push(RawNote {
+                    start,
+                    end: now,
                     pitch,
-                    scale(now).saturating_sub(s),
-                    vel,
-                ));
+                    velocity,
+                });
             }
         }
         sequential_offset = now;
         let several = notes.len() > 1;
-        for (ch, mut ns) in notes {
-            ns.sort();
+        for (ch, ns) in notes {
             let base = name
                 .clone()
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| format!("track {track_index}"));
-            parts.push(MidiPart {
+            raw_parts.push(RawPart {
                 track_index,
                 name: if several {
                     format!("{base} (channel {})", ch + 1)
@@ -391,18 +481,88 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
             });
         }
     }
-    if parts.is_empty() {
+    if raw_parts.is_empty() {
         return Err(MidiError::NoNotes {
             path: path.to_path_buf(),
         });
     }
+
     tempos.sort_by_key(|&(t, _)| t);
+    for &(t, us) in &tempos {
+        let bpm = if us == 0 {
+            f64::INFINITY
+        } else {
+            60_000_000.0 / f64::from(us)
+        };
+        if !(limits.min_bpm..=limits.max_bpm).contains(&bpm) {
+            return Err(limit(LimitExceeded::Tempo {
+                bpm,
+                beat: t as f64 / tpq as f64,
+                min_bpm: limits.min_bpm,
+                max_bpm: limits.max_bpm,
+            }));
+        }
+    }
     let tempo = match tempos.first() {
         Some(&(_, us)) => {
             Tempo::from_micros_per_quarter(us).map_err(|e| parse_err(e.to_string()))?
         }
         None => Tempo::default(),
     };
+
+    // Lengths at the first tempo, in the file's ticks.
+    let seconds_per_tick = tempo.seconds_per_beat() / tpq as f64;
+    let max_note_ticks = (limits.max_note_seconds / seconds_per_tick).max(1.0);
+    let mut capped_notes = 0;
+    let mut end = 0u64;
+    for part in &mut raw_parts {
+        for n in &mut part.notes {
+            if (n.end - n.start) as f64 > max_note_ticks {
+                n.end = n.start + max_note_ticks as u64;
+                capped_notes += 1;
+            }
+            end = end.max(n.end);
+        }
+    }
+    // The grid counts ticks at TICKS_PER_QUARTER in a u32.
+    let addressable = f64::from(u32::MAX - TICKS_PER_QUARTER) / f64::from(TICKS_PER_QUARTER)
+        * tempo.seconds_per_beat();
+    let seconds = end as f64 * seconds_per_tick;
+    let max_seconds = limits.max_seconds.min(addressable);
+    if seconds > max_seconds || max_seconds.is_nan() {
+        return Err(limit(LimitExceeded::Length {
+            seconds,
+            limit: max_seconds,
+        }));
+    }
+
+    let scale = |t: u64| -> u32 {
+        (t.saturating_mul(u64::from(TICKS_PER_QUARTER))
+            .saturating_add(tpq / 2)
+            / tpq)
+            .min(u64::from(u32::MAX)) as u32
+    };
+    let parts = raw_parts
+        .into_iter()
+        .map(|raw| {
+            let mut notes: Vec<Note> = raw
+                .notes
+                .iter()
+                .map(|n| {
+                    let s = scale(n.start);
+                    Note::new(s, n.pitch, scale(n.end).saturating_sub(s), n.velocity)
+                })
+                .collect();
+            notes.sort();
+            MidiPart {
+                track_index: raw.track_index,
+                name: raw.name,
+                channel: raw.channel,
+                program: raw.program,
+                notes,
+            }
+        })
+        .collect();
     let tempo_changes = tempos.windows(2).filter(|w| w[0].1 != w[1].1).count();
     let tempo_map = tempos.iter().map(|&(t, us)| (scale(t), us)).collect();
     Ok(MidiSong {
@@ -413,6 +573,7 @@ fn parse_midi_from(bytes: &[u8], path: &Path) -> Result<MidiSong, MidiError> {
         meter: meter.map(|(_, m)| m).unwrap_or_default(),
         key: key.map(|(_, k)| k),
         parts,
+        capped_notes,
     })
 }
 

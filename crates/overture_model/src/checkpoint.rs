@@ -227,9 +227,9 @@ pub fn read_model_file(path: &Path) -> Result<ModelFile, ModelError> {
     parse_model_file(&text, path)
 }
 
-/// Parses and checks a model's JSON `text` (named `origin` in errors).
-pub fn parse_model_file(text: &str, origin: &Path) -> Result<ModelFile, ModelError> {
-    let path = origin;
+/// Reads and checks the text of a model's JSON file; `path` names the file
+/// in errors.
+pub fn parse_model_file(text: &str, path: &Path) -> Result<ModelFile, ModelError> {
     let err = |message: String| ModelError::Weights {
         path: path.to_path_buf(),
         message,
@@ -255,13 +255,28 @@ pub fn parse_model_file(text: &str, origin: &Path) -> Result<ModelFile, ModelErr
         )));
     }
     let c = &file.config;
+    let widest = 1 << 16;
     if c.d_model == 0
         || c.n_heads == 0
         || !c.d_model.is_multiple_of(c.n_heads)
         || c.n_layers == 0
         || c.max_len < 16
+        || [c.d_model, c.n_layers, c.d_ff, c.max_len]
+            .iter()
+            .any(|&n| n > widest)
     {
         return Err(err(format!("invalid network shape {c:?}")));
     }
+    if c.parameters() > MAX_PARAMETERS {
+        return Err(err(format!(
+            "a network of {} parameters, more than the limit of {MAX_PARAMETERS} \
+             (a corrupted config would allocate them all before loading)",
+            c.parameters()
+        )));
+    }
     Ok(file)
 }
+
+/// The most parameters a model file may describe (a gigabyte of `f32`),
+/// two hundred times the shipped composer's.
+pub const MAX_PARAMETERS: usize = 1 << 28;

@@ -263,6 +263,20 @@ impl Composer {
             });
         }
         let file = checkpoint::read_model_file(&json)?;
+        // Every parameter is an f32 in the weights file: a config that asks
+        // for more than the file holds is refused before memory is taken for it.
+        let needed = file.config.parameters() as u64 * 4;
+        let size = std::fs::metadata(&weights).map_or(0, |m| m.len());
+        if size < needed {
+            return Err(ModelError::Weights {
+                path: weights,
+                message: format!(
+                    "{size} bytes, less than the {needed} bytes of the {} parameters its config {} describes",
+                    file.config.parameters(),
+                    json.display()
+                ),
+            });
+        }
         let device = Device::Cpu;
         let (varmap, model) = build(file.config, &device)?;
         checkpoint::load_weights(&varmap, &weights)?;
@@ -279,6 +293,19 @@ impl Composer {
     /// without extension) in errors.
     pub fn from_bytes(weights: &[u8], config: &str, origin: &Path) -> Result<Self, ModelError> {
         let file = checkpoint::parse_model_file(config, &checkpoint::with_suffix(origin, ".json"))?;
+        // As in `load`: a config asking for more than the weights hold is
+        // refused before memory is taken for it.
+        let needed = file.config.parameters() as u64 * 4;
+        if (weights.len() as u64) < needed {
+            return Err(ModelError::Weights {
+                path: checkpoint::with_suffix(origin, ".safetensors"),
+                message: format!(
+                    "{} bytes, less than the {needed} bytes of the {} parameters its config describes",
+                    weights.len(),
+                    file.config.parameters()
+                ),
+            });
+        }
         let device = Device::Cpu;
         let (varmap, model) = build(file.config, &device)?;
         checkpoint::load_weights_from(

@@ -51,6 +51,13 @@ pub enum ErrorKind {
     InvalidName,
     /// A leitmotif path that is absolute or empty.
     InvalidPath,
+    /// A palette that is neither built in nor a palette file (found by
+    /// [`MoodMap::check`](crate::MoodMap::check) through an
+    /// [`Environment`](crate::Environment)).
+    UnknownPalette,
+    /// A palette or leitmotif file that is missing or cannot be used (found
+    /// through an [`Environment`](crate::Environment)).
+    UnreadableFile,
     /// Anything else the engine's [`Score::validate`](overture_core::score::Score::validate) rejects.
     Score,
 }

@@ -5,7 +5,9 @@
 //! moods (a point in valence and arousal, plus tempo, key, palette and
 //! layers where they differ from the map's), rules that choose a mood from
 //! the signals, an intensity expression, transitions and stingers.
-//! [`MoodMap::parse`] reads and checks it, [`MoodMap::to_score`] gives the
+//! [`MoodMap::parse`] reads and checks it, [`MoodMap::check`] also checks
+//! what it refers to (palettes, leitmotif files) and reports every problem
+//! rather than the first, [`MoodMap::to_score`] gives the
 //! [`Score`](overture_core::score::Score) the engine plays, and a
 //! [`MoodSelector`] evaluates the rules each frame. The format reference
 //! with every field and its default is `assets/moodmaps/README.md`.
@@ -53,6 +55,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod environment;
 mod error;
 mod expr;
 mod keyed;
@@ -62,6 +65,7 @@ mod selector;
 mod signals;
 mod validate;
 
+pub use environment::Environment;
 pub use error::{ErrorKind, Location, MoodMapError, UnknownMood};
 pub use expr::Expr;
 pub use map::{LayerDef, MoodDef, MoodMap, Rule, SignalDef, StingerDef, TransitionDef};

@@ -17,6 +17,7 @@ use overture_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    environment::Environment,
     error::{ErrorKind, Location, MoodMapError},
     expr::Expr,
     keyed::{self, Named},
@@ -384,51 +385,79 @@ impl MoodMap {
     /// error names the file, the line and column, the field, what was
     /// expected and what was found. Never panics, whatever the source.
     pub fn parse(source: &str, path: &Path) -> Result<MoodMap, MoodMapError> {
-        let options = ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-        let mut map: MoodMap = options
-            .from_str(source)
-            .map_err(|e| syntax_error(source, path, &e))?;
-        map.path = path.to_path_buf();
+        let map = Self::deserialize(source, path)?;
         validate::check(&map, Some(source))?;
         Ok(map)
     }
 
     /// Reads a map from the bytes of a file (what an asset loader has).
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<MoodMap, MoodMapError> {
-        match std::str::from_utf8(bytes) {
-            Ok(source) => MoodMap::parse(source, path),
-            Err(e) => {
-                let good = &bytes[..e.valid_up_to()];
-                // The valid prefix is UTF-8, so this is exact.
-                let prefix = String::from_utf8_lossy(good);
-                let at = locate::location_of(&prefix, prefix.len());
-                Err(MoodMapError::new(
-                    path,
-                    Some(at),
-                    ErrorKind::Encoding,
-                    "",
-                    "UTF-8 text",
-                    format!("the byte 0x{:02x}", bytes[e.valid_up_to()]),
-                ))
-            }
-        }
+        MoodMap::parse(utf8(bytes, path)?, path)
     }
 
     /// Reads the map in the file at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<MoodMap, MoodMapError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| {
-            MoodMapError::new(
-                path,
-                None,
-                ErrorKind::Io,
-                "",
-                "a readable file",
-                e.to_string(),
-            )
-        })?;
-        MoodMap::from_bytes(&bytes, path)
+        MoodMap::from_bytes(&read(path)?, path)
+    }
+
+    /// Checks a map's source completely, as the plugin will use it: the
+    /// map itself, as [`MoodMap::parse`] does, and what it refers to
+    /// outside itself (palettes, leitmotif files), through `env`.
+    ///
+    /// Returns every problem found, not only the first, sorted by where it
+    /// is in the file; none when the map will play. A syntax error stops
+    /// the reading, so it comes alone. Never panics, whatever the source.
+    pub fn check(source: &str, path: &Path, env: &dyn Environment) -> Vec<MoodMapError> {
+        let map = match Self::deserialize(source, path) {
+            Ok(map) => map,
+            Err(e) => return vec![e],
+        };
+        let mut problems = validate::check_all(&map, Some(source));
+        problems.extend(validate::check_references(&map, Some(source), env));
+        // Stable: problems at one place keep the order the checks found them.
+        problems.sort_by_key(|p| (p.location.is_none(), p.location));
+        problems
+    }
+
+    /// [`MoodMap::check`] on the bytes of a file.
+    pub fn check_bytes(bytes: &[u8], path: &Path, env: &dyn Environment) -> Vec<MoodMapError> {
+        match utf8(bytes, path) {
+            Ok(source) => Self::check(source, path, env),
+            Err(e) => vec![e],
+        }
+    }
+
+    /// [`MoodMap::check`] on the file at `path`.
+    pub fn check_file(path: impl AsRef<Path>, env: &dyn Environment) -> Vec<MoodMapError> {
+        let path = path.as_ref();
+        match read(path) {
+            Ok(bytes) => Self::check_bytes(&bytes, path, env),
+            Err(e) => vec![e],
+        }
+    }
+
+    /// The problems with what a map that parsed refers to outside itself:
+    /// palettes that are neither built in nor a readable palette file,
+    /// leitmotif files that are missing or unusable. `source`, the text the
+    /// map was read from, locates them.
+    pub fn check_references(
+        &self,
+        source: Option<&str>,
+        env: &dyn Environment,
+    ) -> Vec<MoodMapError> {
+        validate::check_references(self, source, env)
+    }
+
+    /// The RON read into a map, before any check.
+    fn deserialize(source: &str, path: &Path) -> Result<MoodMap, MoodMapError> {
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let mut map: MoodMap = options
+            .from_str(source)
+            .map_err(|e| syntax_error(source, path, &e))?;
+        map.path = path.to_path_buf();
+        Ok(map)
     }
 
     /// Checks a map built or changed in code, as [`MoodMap::parse`] does
@@ -553,6 +582,38 @@ impl MoodMap {
             .and_then(|m| m.intensity.as_ref())
             .unwrap_or(&self.intensity)
     }
+}
+
+/// The bytes of a map file as text, or where they stop being UTF-8.
+fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, MoodMapError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        // The valid prefix is UTF-8, so this is exact.
+        let prefix = String::from_utf8_lossy(good);
+        let at = locate::location_of(&prefix, prefix.len());
+        MoodMapError::new(
+            path,
+            Some(at),
+            ErrorKind::Encoding,
+            "",
+            "UTF-8 text",
+            format!("the byte 0x{:02x}", bytes[e.valid_up_to()]),
+        )
+    })
+}
+
+/// The bytes of the map file at `path`.
+fn read(path: &Path) -> Result<Vec<u8>, MoodMapError> {
+    std::fs::read(path).map_err(|e| {
+        MoodMapError::new(
+            path,
+            None,
+            ErrorKind::Io,
+            "",
+            "a readable file",
+            e.to_string(),
+        )
+    })
 }
 
 /// A RON error as a [`MoodMapError`] at the offending token.

@@ -1,12 +1,18 @@
 //! The checks [`MoodMap::parse`] runs after the RON is read: names,
-//! references, expressions and ranges, each error located in the source.
+//! references, expressions and ranges, each error located in the source;
+//! and the checks of what the map refers to outside itself (palettes,
+//! leitmotif files), through an [`Environment`].
+//!
+//! Every check runs, and every problem is kept: [`MoodMap::parse`] reports
+//! the first, `overture map check` all of them.
 
-use std::{collections::BTreeMap, fmt::Display, path::Path};
+use std::{cell::RefCell, collections::BTreeMap, fmt::Display, path::Path};
 
 use overture_core::score::Quantize;
 use overture_core::track::Role;
 
 use crate::{
+    environment::Environment,
     error::{ErrorKind, MoodMapError, quoted_list},
     expr::{Expr, is_signal_name},
     locate::{Locator, Seg, path_string},
@@ -14,29 +20,56 @@ use crate::{
 };
 
 /// Checks `map`; `source` (when the map was read from text) locates errors.
+/// The first problem, as [`check_all`] finds them.
 pub(crate) fn check(map: &MoodMap, source: Option<&str>) -> Result<(), MoodMapError> {
-    let cx = Cx {
-        map,
-        file: map.path(),
-        locator: source.map(Locator::new),
-    };
-    cx.globals()?;
-    cx.signals()?;
-    cx.moods()?;
-    cx.rules()?;
-    cx.transitions()?;
-    cx.stingers()?;
-    map.to_score()
-        .validate()
-        .map_err(|e| MoodMapError::new(cx.file, None, ErrorKind::Score, e.at, e.expected, e.found))
+    match check_all(map, source).into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
-type Check = Result<(), MoodMapError>;
+/// Every problem of `map` itself, in the order the checks find them.
+pub(crate) fn check_all(map: &MoodMap, source: Option<&str>) -> Vec<MoodMapError> {
+    let cx = Cx::new(map, source);
+    cx.globals();
+    cx.signals();
+    cx.moods();
+    cx.rules();
+    cx.transitions();
+    cx.stingers();
+    if cx.problems.borrow().is_empty()
+        && let Err(e) = map.to_score().validate()
+    {
+        cx.report(MoodMapError::new(
+            cx.file,
+            None,
+            ErrorKind::Score,
+            e.at,
+            e.expected,
+            e.found,
+        ));
+    }
+    cx.problems.into_inner()
+}
+
+/// Every problem with what `map` refers to outside itself: palettes that
+/// are neither built in nor a readable palette file, leitmotif files that
+/// are missing or unusable.
+pub(crate) fn check_references(
+    map: &MoodMap,
+    source: Option<&str>,
+    env: &dyn Environment,
+) -> Vec<MoodMapError> {
+    let cx = Cx::new(map, source);
+    cx.references(env);
+    cx.problems.into_inner()
+}
 
 struct Cx<'a> {
     map: &'a MoodMap,
     file: &'a Path,
     locator: Option<Locator<'a>>,
+    problems: RefCell<Vec<MoodMapError>>,
 }
 
 /// Where an error points: the field's name (or key) or its value.
@@ -57,6 +90,20 @@ fn with(path: &[Seg], last: Seg) -> Vec<Seg> {
 }
 
 impl<'a> Cx<'a> {
+    fn new(map: &'a MoodMap, source: Option<&'a str>) -> Self {
+        Cx {
+            map,
+            file: map.path(),
+            locator: source.map(Locator::new),
+            problems: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Keeps a problem; checking goes on.
+    fn report(&self, problem: MoodMapError) {
+        self.problems.borrow_mut().push(problem);
+    }
+
     fn error(
         &self,
         kind: ErrorKind,
@@ -91,11 +138,11 @@ impl<'a> Cx<'a> {
         lo: T,
         hi: T,
         expected: &str,
-    ) -> Check {
+    ) {
         // `!(…)` so that NaN fails too.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(value >= lo && value <= hi) {
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::OutOfRange,
                 path,
                 At::Value,
@@ -103,12 +150,11 @@ impl<'a> Cx<'a> {
                 value.to_string(),
             ));
         }
-        Ok(())
     }
 
-    fn finite(&self, path: &[Seg], value: f64) -> Check {
+    fn finite(&self, path: &[Seg], value: f64) {
         if !value.is_finite() {
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::OutOfRange,
                 path,
                 At::Value,
@@ -116,16 +162,15 @@ impl<'a> Cx<'a> {
                 value.to_string(),
             ));
         }
-        Ok(())
     }
 
-    fn tempo(&self, path: &[Seg], bpm: f64) -> Check {
+    fn tempo(&self, path: &[Seg], bpm: f64) {
         self.range(path, bpm, 30.0, 300.0, "a tempo between 30 and 300 BPM")
     }
 
-    fn key(&self, path: &[Seg], key: &str) -> Check {
+    fn key(&self, path: &[Seg], key: &str) {
         if parse_key(key).is_none() {
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::InvalidKey,
                 path,
                 At::Value,
@@ -134,12 +179,11 @@ impl<'a> Cx<'a> {
                 format!("{key:?}"),
             ));
         }
-        Ok(())
     }
 
-    fn palette(&self, path: &[Seg], palette: &str) -> Check {
+    fn palette(&self, path: &[Seg], palette: &str) {
         if palette.trim().is_empty() {
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::InvalidName,
                 path,
                 At::Value,
@@ -147,12 +191,11 @@ impl<'a> Cx<'a> {
                 "\"\"",
             ));
         }
-        Ok(())
     }
 
-    fn quantize(&self, path: &[Seg], q: Quantize) -> Check {
+    fn quantize(&self, path: &[Seg], q: Quantize) {
         if q == Quantize::Phrase(0) {
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::OutOfRange,
                 path,
                 At::Value,
@@ -160,60 +203,57 @@ impl<'a> Cx<'a> {
                 "Phrase(0)",
             ));
         }
-        Ok(())
     }
 
-    fn layers(&self, path: &[Seg], layers: &BTreeMap<Role, LayerDef>) -> Check {
+    fn layers(&self, path: &[Seg], layers: &BTreeMap<Role, LayerDef>) {
         for (role, layer) in layers {
             let at = |field| with(&with(path, f(role.name())), f(field));
             for (field, v) in [("enter", layer.enter), ("full", layer.full)] {
-                self.range(&at(field), v, 0.0, 1.0, "an intensity between 0 and 1")?;
+                self.range(&at(field), v, 0.0, 1.0, "an intensity between 0 and 1");
             }
         }
-        Ok(())
     }
 
-    fn globals(&self) -> Check {
+    fn globals(&self) {
         let m = self.map;
-        self.tempo(&[f("tempo")], m.tempo)?;
-        self.key(&[f("key")], &m.key)?;
-        self.palette(&[f("palette")], &m.palette)?;
+        self.tempo(&[f("tempo")], m.tempo);
+        self.key(&[f("key")], &m.key);
+        self.palette(&[f("palette")], &m.palette);
         self.range(
             &[f("main_bars")],
             m.main_bars,
             1,
             64,
             "between 1 and 64 bars",
-        )?;
+        );
         self.range(
             &[f("variants")],
             m.variants,
             1,
             16,
             "between 1 and 16 variants",
-        )?;
-        self.layers(&[f("layers")], &m.layers)?;
+        );
+        self.layers(&[f("layers")], &m.layers);
         self.range(
             &[f("layer_smoothing_beats")],
             m.layer_smoothing_beats,
             0.0,
             64.0,
             "between 0 and 64 beats",
-        )?;
-        self.quantize(&[f("layer_quantize")], m.layer_quantize)?;
+        );
+        self.quantize(&[f("layer_quantize")], m.layer_quantize);
         self.range(
             &[f("min_dwell_secs")],
             m.min_dwell_secs,
             0.0,
             3600.0,
             "between 0 and 3600 seconds",
-        )?;
-        Ok(())
+        );
     }
 
-    fn signal_name(&self, path: &[Seg], name: &str) -> Check {
+    fn signal_name(&self, path: &[Seg], name: &str) {
         if !is_signal_name(name) {
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::InvalidName,
                 path,
                 At::Name,
@@ -222,37 +262,38 @@ impl<'a> Cx<'a> {
                 format!("{name:?}"),
             ));
         }
-        Ok(())
     }
 
-    fn signals(&self) -> Check {
+    fn signals(&self) {
         let m = self.map;
         let mut seen: Vec<&str> = Vec::new();
         for s in &m.signals {
             let nth = seen.iter().filter(|&&n| n == s.name).count();
             let path = [f("signals"), Seg::Key(s.name.clone(), nth)];
-            self.signal_name(&path, &s.name)?;
+            self.signal_name(&path, &s.name);
             if nth > 0 {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::Duplicate,
                     &path,
                     At::Name,
                     "each signal declared once",
                     format!("`{}` a second time", s.name),
                 ));
+                continue;
             }
             seen.push(&s.name);
-            self.finite(&with(&path, f("default")), s.default)?;
+            self.finite(&with(&path, f("default")), s.default);
             if let Some((lo, hi)) = s.range {
                 let at = with(&path, f("range"));
                 if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                    return Err(self.error(
+                    self.report(self.error(
                         ErrorKind::OutOfRange,
                         &at,
                         At::Value,
                         "a range (min, max) of finite numbers with min < max",
                         format!("({lo}, {hi})"),
                     ));
+                    continue;
                 }
                 self.range(
                     &with(&path, f("default")),
@@ -260,24 +301,24 @@ impl<'a> Cx<'a> {
                     lo,
                     hi,
                     &format!("a default within the range ({lo}, {hi})"),
-                )?;
+                );
             }
         }
         for (i, name) in m.flags.iter().enumerate() {
             let path = [f("flags"), Seg::Index(i)];
-            self.signal_name(&path, name)?;
+            self.signal_name(&path, name);
             if seen.contains(&name.as_str()) {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::Duplicate,
                     &path,
                     At::Name,
                     "each signal declared once, as a signal or as a flag",
                     format!("`{name}` a second time"),
                 ));
+                continue;
             }
             seen.push(name);
         }
-        Ok(())
     }
 
     fn declared(&self) -> Vec<&str> {
@@ -289,9 +330,9 @@ impl<'a> Cx<'a> {
             .collect()
     }
 
-    fn expr(&self, path: &[Seg], e: &Expr) -> Check {
+    fn expr(&self, path: &[Seg], e: &Expr) {
         if let Some(msg) = e.error() {
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::Expression,
                 path,
                 At::Value,
@@ -313,10 +354,9 @@ impl<'a> Cx<'a> {
                     format!("`{name}`"),
                 );
                 err.location = self.locate_in_expr(path, e.as_str(), name).or(err.location);
-                return Err(err);
+                return self.report(err);
             }
         }
-        Ok(())
     }
 
     /// The location of signal `name` inside the expression string at `path`.
@@ -333,10 +373,10 @@ impl<'a> Cx<'a> {
         Some(l.location(content + offset))
     }
 
-    fn mood_name(&self, path: &[Seg], name: &str) -> Check {
+    fn mood_name(&self, path: &[Seg], name: &str) {
         if self.map.mood(name).is_none() {
             let names: Vec<&str> = self.map.moods.iter().map(|m| m.name.as_str()).collect();
-            return Err(self.error(
+            return self.report(self.error(
                 ErrorKind::UnknownMood,
                 path,
                 At::Value,
@@ -344,13 +384,12 @@ impl<'a> Cx<'a> {
                 format!("`{name}`"),
             ));
         }
-        Ok(())
     }
 
-    fn moods(&self) -> Check {
+    fn moods(&self) {
         let m = self.map;
         if m.moods.is_empty() {
-            return Err(self.error(
+            self.report(self.error(
                 ErrorKind::Missing,
                 &[f("moods")],
                 At::Name,
@@ -362,7 +401,7 @@ impl<'a> Cx<'a> {
             let nth = m.moods[..i].iter().filter(|o| o.name == mood.name).count();
             let path = [f("moods"), Seg::Key(mood.name.clone(), nth)];
             if mood.name.trim().is_empty() {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::InvalidName,
                     &path,
                     At::Name,
@@ -371,35 +410,36 @@ impl<'a> Cx<'a> {
                 ));
             }
             if nth > 0 {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::Duplicate,
                     &path,
                     At::Name,
                     "each mood defined once",
                     format!("`{}` a second time", mood.name),
                 ));
+                continue;
             }
             let at = |field| with(&path, f(field));
             for (field, v) in [("valence", mood.valence), ("arousal", mood.arousal)] {
-                self.range(&at(field), v, -1.0, 1.0, "between -1 and 1")?;
+                self.range(&at(field), v, -1.0, 1.0, "between -1 and 1");
             }
             if let Some(t) = mood.tempo {
-                self.tempo(&at("tempo"), t)?;
+                self.tempo(&at("tempo"), t);
             }
             if let Some(key) = &mood.key {
-                self.key(&at("key"), key)?;
+                self.key(&at("key"), key);
             }
             if let Some(p) = &mood.palette {
-                self.palette(&at("palette"), p)?;
+                self.palette(&at("palette"), p);
             }
             if let Some(b) = mood.main_bars {
-                self.range(&at("main_bars"), b, 1, 64, "between 1 and 64 bars")?;
+                self.range(&at("main_bars"), b, 1, 64, "between 1 and 64 bars");
             }
             if let Some(v) = mood.variants {
-                self.range(&at("variants"), v, 1, 16, "between 1 and 16 variants")?;
+                self.range(&at("variants"), v, 1, 16, "between 1 and 16 variants");
             }
             if let Some(layers) = &mood.layers {
-                self.layers(&at("layers"), layers)?;
+                self.layers(&at("layers"), layers);
             }
             if let Some(s) = mood.layer_smoothing_beats {
                 self.range(
@@ -408,18 +448,18 @@ impl<'a> Cx<'a> {
                     0.0,
                     64.0,
                     "between 0 and 64 beats",
-                )?;
+                );
             }
             if let Some(q) = mood.layer_quantize {
-                self.quantize(&at("layer_quantize"), q)?;
+                self.quantize(&at("layer_quantize"), q);
             }
             if let Some(e) = &mood.intensity {
-                self.expr(&at("intensity"), e)?;
+                self.expr(&at("intensity"), e);
             }
             if let Some(p) = &mood.leitmotif
                 && (p.as_os_str().is_empty() || p.is_absolute() || p.has_root())
             {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::InvalidPath,
                     &at("leitmotif"),
                     At::Value,
@@ -429,26 +469,26 @@ impl<'a> Cx<'a> {
             }
         }
         if let Some(name) = &m.default_mood {
-            self.mood_name(&[f("default_mood")], name)?;
+            self.mood_name(&[f("default_mood")], name);
         }
         self.expr(&[f("intensity")], &m.intensity)
     }
 
-    fn rules(&self) -> Check {
+    fn rules(&self) {
         for (i, rule) in self.map.rules.iter().enumerate() {
             let at = |field| vec![f("rules"), Seg::Index(i), f(field)];
-            self.mood_name(&at("mood"), &rule.mood)?;
-            self.expr(&at("when"), &rule.when)?;
+            self.mood_name(&at("mood"), &rule.mood);
+            self.expr(&at("when"), &rule.when);
             if let Some(v) = rule.above {
-                self.finite(&at("above"), v)?;
+                self.finite(&at("above"), v);
             }
             if let Some(v) = rule.below {
-                self.finite(&at("below"), v)?;
+                self.finite(&at("below"), v);
             }
             if let (Some(lo), Some(hi)) = (rule.above, rule.below)
                 && lo >= hi
             {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::OutOfRange,
                     &at("below"),
                     At::Value,
@@ -462,24 +502,23 @@ impl<'a> Cx<'a> {
                 0.0,
                 f64::MAX,
                 "a finite margin ≥ 0",
-            )?;
+            );
         }
-        Ok(())
     }
 
-    fn transitions(&self) -> Check {
+    fn transitions(&self) {
         let defs = &self.map.transitions;
         for (i, t) in defs.iter().enumerate() {
             let at = |field| vec![f("transitions"), Seg::Index(i), f(field)];
             if let Some(from) = &t.from {
-                self.mood_name(&at("from"), from)?;
+                self.mood_name(&at("from"), from);
             }
             if let Some(to) = &t.to {
-                self.mood_name(&at("to"), to)?;
+                self.mood_name(&at("to"), to);
             }
             if defs[..i].iter().any(|o| o.from == t.from && o.to == t.to) {
                 let pair = |o: &Option<String>| o.clone().unwrap_or_else(|| "any".into());
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::Duplicate,
                     &[f("transitions"), Seg::Index(i)],
                     At::Name,
@@ -488,7 +527,7 @@ impl<'a> Cx<'a> {
                 ));
             }
             if let Some(q) = t.quantize {
-                self.quantize(&at("quantize"), q)?;
+                self.quantize(&at("quantize"), q);
             }
             if let Some(c) = t.crossfade_beats {
                 self.range(
@@ -497,19 +536,18 @@ impl<'a> Cx<'a> {
                     0.0,
                     64.0,
                     "between 0 and 64 beats",
-                )?;
+                );
             }
         }
-        Ok(())
     }
 
-    fn stingers(&self) -> Check {
+    fn stingers(&self) {
         let stingers = &self.map.stingers;
         for (i, s) in stingers.iter().enumerate() {
             let nth = stingers[..i].iter().filter(|o| o.name == s.name).count();
             let path = [f("stingers"), Seg::Key(s.name.clone(), nth)];
             if s.name.trim().is_empty() {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::InvalidName,
                     &path,
                     At::Name,
@@ -518,7 +556,7 @@ impl<'a> Cx<'a> {
                 ));
             }
             if nth > 0 {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::Duplicate,
                     &path,
                     At::Name,
@@ -528,7 +566,7 @@ impl<'a> Cx<'a> {
             }
             let at = |field| with(&path, f(field));
             if !matches!(s.quantize, Quantize::Beat | Quantize::Bar) {
-                return Err(self.error(
+                self.report(self.error(
                     ErrorKind::OutOfRange,
                     &at("quantize"),
                     At::Value,
@@ -536,17 +574,80 @@ impl<'a> Cx<'a> {
                     format!("{:?}", s.quantize),
                 ));
             }
-            self.range(&at("duck_db"), s.duck_db, 0.0, 60.0, "between 0 and 60 dB")?;
-            self.range(&at("bars"), s.bars, 1, 8, "between 1 and 8 bars")?;
+            self.range(&at("duck_db"), s.duck_db, 0.0, 60.0, "between 0 and 60 dB");
+            self.range(&at("bars"), s.bars, 1, 8, "between 1 and 8 bars");
             self.range(
                 &at("arousal_shift"),
                 s.arousal_shift,
                 -2.0,
                 2.0,
                 "between -2 and 2",
-            )?;
+            );
         }
-        Ok(())
+    }
+
+    fn references(&self, env: &dyn Environment) {
+        let m = self.map;
+        self.palette_exists(&[f("palette")], &m.palette, env);
+        for (i, mood) in m.moods.iter().enumerate() {
+            let nth = m.moods[..i].iter().filter(|o| o.name == mood.name).count();
+            let path = [f("moods"), Seg::Key(mood.name.clone(), nth)];
+            if let Some(p) = &mood.palette {
+                self.palette_exists(&with(&path, f("palette")), p, env);
+            }
+            // Paths that are not relative are reported by `moods`.
+            if let Some(rel) = &mood.leitmotif
+                && !(rel.as_os_str().is_empty() || rel.is_absolute() || rel.has_root())
+            {
+                let full = match m.path().parent() {
+                    Some(dir) => dir.join(rel),
+                    None => rel.clone(),
+                };
+                if let Err(why) = env.leitmotif(&full) {
+                    self.report(self.error(
+                        ErrorKind::UnreadableFile,
+                        &with(&path, f("leitmotif")),
+                        At::Value,
+                        "a readable MIDI file with a melody, relative to the map file",
+                        format!("{:?} ({why})", rel.display().to_string()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A palette is a built-in name, or a file when it ends in `.ron`.
+    fn palette_exists(&self, path: &[Seg], name: &str, env: &dyn Environment) {
+        if name.trim().is_empty() {
+            // Reported by `palette`.
+            return;
+        }
+        if name.ends_with(".ron") {
+            if let Err(why) = env.palette_file(Path::new(name)) {
+                self.report(self.error(
+                    ErrorKind::UnreadableFile,
+                    path,
+                    At::Value,
+                    "a readable palette file",
+                    format!("{name:?} ({why})"),
+                ));
+            }
+            return;
+        }
+        let builtins = env.builtin_palettes();
+        let wanted = name.trim().to_ascii_lowercase();
+        if !builtins.iter().any(|b| b.to_ascii_lowercase() == wanted) {
+            self.report(self.error(
+                ErrorKind::UnknownPalette,
+                path,
+                At::Value,
+                format!(
+                    "a built-in palette ({}) or a palette file ending in `.ron`",
+                    quoted_list(&builtins)
+                ),
+                format!("{name:?}"),
+            ));
+        }
     }
 }
 

@@ -85,7 +85,12 @@ impl Palette {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        ron::from_str(&text).map_err(|e| SynthError::Asset {
+        Self::parse(&text, path)
+    }
+
+    /// Reads a palette from RON text; `path` names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Palette, SynthError> {
+        ron::from_str(text).map_err(|e| SynthError::Asset {
             path: path.to_path_buf(),
             reason: format!(
                 "line {}, column {}: {}",
