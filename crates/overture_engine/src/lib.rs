@@ -55,6 +55,7 @@ pub mod director;
 mod engine;
 pub mod generator;
 pub mod grid;
+pub mod limiter;
 mod offline;
 pub mod piece;
 pub mod score;
@@ -65,8 +66,13 @@ pub use conductor::{
     ClipId, CommandError, Conductor, ConductorBuilder, ConductorHandle, ConductorStats,
     next_grid_sample,
 };
-pub use director::{Director, DirectorError, DirectorSettings, MusicEvent, MusicStatus};
+pub use director::{
+    Director, DirectorError, DirectorSettings, GenerationFailure, MusicEvent, MusicStatus,
+};
 pub use engine::{Engine, EngineError, MusicOutput, OfflineEngineSettings};
-pub use generator::{Generator, GeneratorMode, GeneratorSettings, ModelSource, PieceSource};
+pub use generator::{
+    GenerateError, Generator, GeneratorMode, GeneratorSettings, ModelSource, PieceSource,
+};
+pub use limiter::{Limiter, LimiterError, LimiterSettings};
 pub use offline::{OfflineBackend, OfflineError, OfflineSettings};
 pub use silent::SilentBackend;
