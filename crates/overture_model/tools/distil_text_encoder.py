@@ -170,18 +170,21 @@ def main():
         ids.append(tok.encode(word).ids)  # [CLS] pieces [SEP]
         weights.append(1.0)
     print(f"{len(entries)} entries ({len(entries) - len(known)} extra words); running the model", flush=True)
-    cache = os.environ.get("DISTIL_CACHE")  # optional .npy of the full vectors, to re-run PCA quickly
+    # Optional .npy of the vocabulary's vectors (the slow part), so that extra
+    # words or PCA sizes can be tried quickly.
+    cache = os.environ.get("DISTIL_CACHE")
+    n_vocab = len(known)
     if cache and os.path.exists(cache):
-        full = np.load(cache)
+        base = np.load(cache)[:n_vocab]
     else:
-        full = run_batched(model, ids, words_only=True)
+        base = run_batched(model, ids[:n_vocab], words_only=True)
         if cache:
-            np.save(cache, full)
+            np.save(cache, base)
+    full = np.concatenate([base, run_batched(model, ids[n_vocab:], words_only=True)])
 
     # Words run as several pieces share an offset that one-piece words lack
     # (without this step every extra word is nearest every other): move the
     # extra words' mean onto the mean of the one-piece whole words.
-    n_vocab = len(known)
     single = np.array([not e.startswith("##") for e in entries[:n_vocab]])
     full = full.copy()
     full[n_vocab:] += full[:n_vocab][single].mean(0) - full[n_vocab:].mean(0)
