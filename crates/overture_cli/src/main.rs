@@ -3,6 +3,7 @@
 mod compose;
 mod generate;
 mod pianoroll;
+mod prompt;
 mod train;
 
 use std::{
@@ -48,6 +49,8 @@ enum Command {
     /// Generate whole pieces from a text prompt: stems, mix, MIDI, piano roll
     /// and an HTML page to compare the variations.
     Generate(generate::GenerateArgs),
+    /// Show how a text prompt is read: the request, and per phrase what moved it.
+    Prompt(prompt::PromptArgs),
 }
 
 #[derive(clap::Args)]
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Compose(args) => compose::compose(args),
         Command::Eval(args) => compose::eval(args),
         Command::Generate(args) => generate::generate(args),
+        Command::Prompt(args) => prompt::prompt(args),
         Command::Palettes => {
             for name in Palette::BUILTIN {
                 println!("{name}");

@@ -381,7 +381,19 @@ impl<'a> Cx<'a> {
             }
             let at = |field| with(&path, f(field));
             for (field, v) in [("valence", mood.valence), ("arousal", mood.arousal)] {
-                self.range(&at(field), v, -1.0, 1.0, "between -1 and 1")?;
+                match v {
+                    Some(v) => self.range(&at(field), v, -1.0, 1.0, "between -1 and 1")?,
+                    None if mood.prompt.is_none() => {
+                        return Err(self.error(
+                            ErrorKind::Missing,
+                            &path,
+                            At::Name,
+                            format!("a {field} (or a `prompt` describing the mood)"),
+                            "neither",
+                        ));
+                    }
+                    None => {}
+                }
             }
             if let Some(t) = mood.tempo {
                 self.tempo(&at("tempo"), t)?;

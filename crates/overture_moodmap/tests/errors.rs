@@ -59,7 +59,7 @@ fn syntax_errors_point_at_the_offending_token() {
         ErrorKind::Syntax,
         "maps/test.moodmap.ron:6:48: moods.fight: expected one of the fields `valence`, `arousal`, \
          `tempo`, `key`, `palette`, `main_bars`, `variants`, `drums`, `layers`, \
-         `layer_smoothing_beats`, `layer_quantize`, `intensity`, `leitmotif`, found `tmpo`",
+         `layer_smoothing_beats`, `layer_quantize`, `intensity`, `leitmotif`, `prompt`, found `tmpo`",
     );
     check(
         &edit("tempo: 140", "tempo: \"fast\""),
