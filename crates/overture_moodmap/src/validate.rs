@@ -388,7 +388,7 @@ impl<'a> Cx<'a> {
                             ErrorKind::Missing,
                             &path,
                             At::Name,
-                            format!("a {field} (or a `prompt` describing the mood)"),
+                            format!("the field `{field}` (or a `prompt` describing the mood)"),
                             "neither",
                         ));
                     }
