@@ -14,7 +14,7 @@ use overture_engine::{
     generator::SourceFactory,
 };
 use overture_engine::{ModelLocation, score::Motif};
-use overture_moodmap::{MoodMap, MoodSelector};
+use overture_moodmap::{MoodMap, MoodSelector, PromptMood};
 use overture_synth::buffer::StereoBuffer;
 
 use crate::{MoodMapAsset, MusicSignals};
@@ -356,7 +356,9 @@ impl Music {
 
     fn apply_map(&mut self, map: MoodMap, motifs: &[(String, Motif)]) -> Result<(), String> {
         let inner = self.inner();
-        let mut score = map.to_score();
+        let mut score = map
+            .to_score_with(&read_mood_prompt)
+            .map_err(|e| e.to_string())?;
         for mood in &mut score.moods {
             mood.motif = motifs
                 .iter()
@@ -609,4 +611,16 @@ pub(crate) fn register_diagnostics(app: &mut App) {
     ] {
         app.register_diagnostic(Diagnostic::new(path).with_suffix(suffix));
     }
+}
+
+/// Reads a mood map's `prompt: "…"` with the composer crate's prompt reader.
+fn read_mood_prompt(text: &str) -> Result<PromptMood, String> {
+    let p = overture_model::prompt::parse(text).map_err(|e| e.to_string())?;
+    Ok(PromptMood {
+        valence: p.mood.valence,
+        arousal: p.mood.arousal,
+        tempo: Some(p.bpm),
+        palette: Some(p.palette.to_string()),
+        drums: Some(p.drums),
+    })
 }

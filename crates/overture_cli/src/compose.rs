@@ -20,30 +20,35 @@ pub fn model_location(arg: &Option<PathBuf>) -> ModelLocation {
 /// Arguments of `overture compose`.
 #[derive(clap::Args)]
 pub struct ComposeArgs {
-    /// Valence in [-1, 1]: dark to bright.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
-    valence: f32,
-    /// Arousal in [-1, 1]: calm to excited.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
-    arousal: f32,
-    /// Intensity in [0, 1].
-    #[arg(long, default_value_t = 0.5)]
-    intensity: f32,
-    /// intro, main, outro, stinger, or set (an intro, main variants and an outro).
-    #[arg(long, default_value = "main")]
-    section: String,
+    /// Describe the music in plain English instead of (or besides) numbers,
+    /// e.g. "moody lo-fi outro"; explicit flags override what it says.
+    #[arg(long)]
+    prompt: Option<String>,
+    /// Valence in [-1, 1]: dark to bright (default 0, or the prompt's).
+    #[arg(long, allow_negative_numbers = true)]
+    valence: Option<f32>,
+    /// Arousal in [-1, 1]: calm to excited (default 0, or the prompt's).
+    #[arg(long, allow_negative_numbers = true)]
+    arousal: Option<f32>,
+    /// Intensity in [0, 1] (default 0.5, or the prompt's).
+    #[arg(long)]
+    intensity: Option<f32>,
+    /// intro, main, outro, stinger, or set (an intro, main variants and an
+    /// outro); default main, or the prompt's section hint.
+    #[arg(long)]
+    section: Option<String>,
     /// Length in bars (default: 8 for main, 2 for intro and outro, 1 for stinger).
     #[arg(long)]
     bars: Option<u32>,
     /// Key such as `D:min`, `F# major`, `Am` (default: D, major for valence ≥ 0, else minor).
     #[arg(long)]
     key: Option<String>,
-    /// Tempo in BPM.
-    #[arg(long, default_value_t = 100.0)]
-    tempo: f64,
-    /// Palette name or .ron file.
-    #[arg(long, default_value = "orchestral")]
-    palette: String,
+    /// Tempo in BPM (default 100, or the prompt's).
+    #[arg(long)]
+    tempo: Option<f64>,
+    /// Palette name or .ron file (default orchestral, or the prompt's).
+    #[arg(long)]
+    palette: Option<String>,
     /// Seed: the same arguments and seed give the same music.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -78,16 +83,47 @@ fn parse_section(s: &str) -> Result<Option<SectionKind>> {
 
 /// Runs `overture compose`.
 pub fn compose(args: ComposeArgs) -> Result<()> {
-    let section = parse_section(&args.section)?;
-    let palette = Palette::resolve(&args.palette).context("--palette")?;
-    let mood = Mood::new(args.valence, args.arousal).map_err(|e| {
-        anyhow::anyhow!("--valence {} --arousal {}: {e}", args.valence, args.arousal)
-    })?;
+    let prompt = match &args.prompt {
+        Some(text) => {
+            let p = crate::prompt::read(text, false).context("--prompt")?;
+            print!("{}", p.summary());
+            Some(p)
+        }
+        None => None,
+    };
+    let section_name = args.section.clone().unwrap_or_else(|| {
+        prompt
+            .as_ref()
+            .map_or(SectionKind::Main, |p| p.section_kind())
+            .name()
+            .to_string()
+    });
+    let section = parse_section(&section_name)?;
+    let palette_name = args.palette.clone().unwrap_or_else(|| {
+        prompt
+            .as_ref()
+            .map_or("orchestral", |p| p.palette)
+            .to_string()
+    });
+    let palette = Palette::resolve(&palette_name).context("--palette")?;
+    let valence = args
+        .valence
+        .unwrap_or(prompt.as_ref().map_or(0.0, |p| p.mood.valence));
+    let arousal = args
+        .arousal
+        .unwrap_or(prompt.as_ref().map_or(0.0, |p| p.mood.arousal));
+    let mood = Mood::new(valence, arousal)
+        .map_err(|e| anyhow::anyhow!("--valence {valence} --arousal {arousal}: {e}"))?;
     let model = model_location(&args.model);
     let composer = Composer::open(&model).context("--model")?;
     let mut request = Request {
-        intensity: args.intensity,
-        bpm: args.tempo,
+        intensity: args
+            .intensity
+            .unwrap_or(prompt.as_ref().map_or(0.5, |p| p.intensity)),
+        bpm: args
+            .tempo
+            .unwrap_or(prompt.as_ref().map_or(100.0, |p| p.bpm)),
+        drums: prompt.as_ref().is_none_or(|p| p.drums),
         seed: args.seed,
         sampling: Sampling {
             temperature: args.temperature,
@@ -99,6 +135,12 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
     };
     if let Some(bars) = args.bars {
         request.bars = bars;
+    }
+    if let Some(p) = &prompt {
+        if let Some(t) = p.tonic {
+            request.tonic = t;
+        }
+        request.mode = p.mode;
     }
     if let Some(k) = &args.key {
         let key: Key = k.parse().with_context(|| format!("--key {k}"))?;
@@ -131,11 +173,17 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
         request.seed
     );
     let settings = RenderSettings::default();
-    for (name, arrangement) in &pieces {
+    for (name, mut arrangement) in pieces.iter().cloned() {
+        if let Some(p) = &prompt {
+            arrangement.tracks.retain(|t| !p.without.contains(&t.role));
+            arrangement.provenance.prompt = Some(p.text.clone());
+            arrangement.provenance.request = Some(p.describe());
+        }
+        let arrangement = &arrangement;
         let out = if pieces.len() == 1 {
             args.out.clone()
         } else {
-            args.out.join(name)
+            args.out.join(&name)
         };
         println!(
             "{name}: {} bars, {} notes, chords {}",
@@ -148,7 +196,7 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(" ")
         );
-        crate::render_and_write(arrangement, &palette, &settings, &out, name)?;
+        crate::render_and_write(arrangement, &palette, &settings, &out, &name)?;
     }
     Ok(())
 }

@@ -13,11 +13,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use overture_core::{key::PitchClass, track::Role};
-use overture_model::{
-    Composer, Motif,
-    prompt::{self, Prompt},
-    reference::Style,
-};
+use overture_model::{Composer, Motif, prompt::Prompt, reference::Style};
 use overture_synth::{Palette, RenderSettings};
 
 use crate::compose::model_location;
@@ -29,9 +25,8 @@ const TONICS: [u8; 7] = [2, 9, 4, 0, 7, 5, 10];
 /// Arguments of `overture generate`.
 #[derive(clap::Args)]
 pub struct GenerateArgs {
-    /// What to write, e.g. "cinematic ambient in D minor, 90 BPM, sparse
-    /// percussion" (genre, mood, tempo, key, density, instrument and layer
-    /// words; see the README's prompt vocabulary).
+    /// What to write, in plain English, e.g. "cinematic ambient in D minor,
+    /// 90 BPM, sparse percussion" (see `overture prompt` for how it is read).
     prompt: String,
     /// How many variations to write (seeds SEED, SEED+1, …).
     #[arg(long, default_value_t = 4)]
@@ -55,9 +50,10 @@ pub struct GenerateArgs {
     /// Palette (overrides the prompt's): a built-in name or a .ron file.
     #[arg(long)]
     palette: Option<String>,
-    /// Warn about words the prompt vocabulary does not know instead of stopping.
+    /// Refuse words the prompt encoder does not know as words (by default
+    /// they are read by their pieces and listed).
     #[arg(long)]
-    allow_unknown: bool,
+    strict: bool,
     /// The model: models/NAME, its .safetensors or .json (default: the bundled pop909-small).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -112,22 +108,7 @@ fn round2(x: f32) -> f64 {
 /// Runs `overture generate`.
 pub fn generate(args: GenerateArgs) -> Result<()> {
     // Everything that can be checked is checked before anything is written.
-    let prompt = prompt::parse(&args.prompt).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !prompt.unknown.is_empty() {
-        let words = prompt
-            .unknown
-            .iter()
-            .map(|w| format!("`{w}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if args.allow_unknown {
-            eprintln!("warning: the prompt vocabulary does not know {words}; ignoring them");
-        } else {
-            bail!(
-                "the prompt vocabulary does not know {words} (see \"Prompt vocabulary\" in the README, or pass --allow-unknown to ignore them)"
-            );
-        }
-    }
+    let prompt = crate::prompt::read(&args.prompt, args.strict)?;
     if !(1..=64).contains(&args.variations) {
         bail!(
             "--variations {}: expected 1 to 64 variations",
@@ -180,7 +161,13 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
     };
     settings.validate().context("--sample-rate")?;
     let composer = Composer::open(&model_location(&args.model)).context("--model")?;
-    println!("prompt: {}", prompt.describe());
+    print!("{}", prompt.summary());
+    if !prompt.unknown.is_empty() {
+        eprintln!(
+            "note: not in the prompt encoder's vocabulary, read by their pieces: {}",
+            prompt.unknown.join(", ")
+        );
+    }
     if let Some(s) = &style {
         println!(
             "like {}: {}",
@@ -241,6 +228,7 @@ fn write_all(
             !prompt.without.contains(&t.role) && (prompt.drums || t.role != Role::Drums)
         });
         arr.provenance.prompt = Some(prompt.text.clone());
+        arr.provenance.request = Some(prompt.describe());
         let mut sources = Vec::new();
         if let Some(m) = &args.motif {
             sources.push(format!("motif={}", m.display()));
@@ -288,6 +276,7 @@ fn write_all(
     let json = serde_json::json!({
         "prompt": prompt.text,
         "interpreted": prompt.describe(),
+        "request": prompt.to_json(),
         "recognized": prompt.recognized,
         "unknown": prompt.unknown,
         "model": composer.name(),

@@ -4,6 +4,7 @@ mod compose;
 mod generate;
 mod map;
 mod pianoroll;
+mod prompt;
 mod train;
 
 use std::{
@@ -51,6 +52,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Mood maps: `overture map check FILE…` checks them as the plugin will use them.
     Map(map::MapArgs),
+    /// Show how a text prompt is read: the request, and per phrase what moved it.
+    Prompt(prompt::PromptArgs),
 }
 
 #[derive(clap::Args)]
@@ -104,6 +107,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => compose::eval(args),
         Command::Generate(args) => generate::generate(args),
         Command::Map(args) => map::map(args),
+        Command::Prompt(args) => prompt::prompt(args),
         Command::Palettes => {
             for name in Palette::BUILTIN {
                 println!("{name}");

@@ -218,8 +218,12 @@ fn bad_input_gives_one_line_and_leaves_the_output_folder_as_it_was() {
     one_line_error(&generate("", &out, &short), &["prompt", "empty"]);
     untouched(&dir, &out);
     one_line_error(
-        &generate("happy kazoo polka", &out, &short),
-        &["`kazoo`", "`polka`", "--allow-unknown"],
+        &generate(
+            "happy kazoo",
+            &out,
+            &["--strict", "--seconds", "8", "--variations", "1"],
+        ),
+        &["`kazoo`", "--strict"],
     );
     untouched(&dir, &out);
     let empty = motif_file(&dir, &[]);
@@ -242,20 +246,25 @@ fn bad_input_gives_one_line_and_leaves_the_output_folder_as_it_was() {
     );
     untouched(&dir, &out);
 
-    // With --allow-unknown the words are a warning and the pieces are written
-    // beside what was there.
+    // Without --strict an unknown word is read by its pieces and named, and
+    // the pieces are written beside what was there.
     let o = generate(
         "happy kazoo",
         &out,
-        &["--allow-unknown", "--seconds", "8", "--variations", "1"],
+        &["--seconds", "8", "--variations", "1"],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
         String::from_utf8_lossy(&o.stderr)
-            .contains("warning: the prompt vocabulary does not know `kazoo`")
+            .contains("note: not in the prompt encoder's vocabulary, read by their pieces: kazoo")
     );
     assert!(out.join("keep.txt").exists() && out.join("v01/mix.wav").exists());
-    assert!(comment(&out.join("v01/mix.wav")).contains("prompt=\"happy kazoo\""));
+    let c = comment(&out.join("v01/mix.wav"));
+    assert!(c.contains("prompt=\"happy kazoo\""), "{c}");
+    assert!(
+        c.contains("request=\"valence +"),
+        "the request is recorded: {c}"
+    );
 }
 
 #[test]
@@ -363,4 +372,100 @@ fn fine_tuning_from_the_cli_writes_a_model_that_generate_can_use() {
         ]),
         &["--from", "/nonexistent/base"],
     );
+}
+
+#[test]
+fn the_five_example_prompts_produce_music_and_show_what_was_understood() {
+    let dir = temp_dir("five");
+    for (i, prompt) in [
+        "upbeat jazz with piano and brushed drums",
+        "moody lo-fi outro",
+        "ambient electronic with a sense of forward movement",
+        "cinematic ambient in D minor, 90 BPM, sparse percussion, evolving pad layers",
+        "upbeat boss battle music for a space shooter",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.join(format!("p{i}"));
+        let o = generate(prompt, &out, &["--seconds", "8", "--variations", "1"]);
+        assert!(
+            o.status.success(),
+            "{prompt}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(stdout.contains("prompt: valence"), "{stdout}");
+        assert!(stdout.contains(" → "), "per-phrase lines: {stdout}");
+        let (audio, _) = wav::read_wav(out.join("v01/mix.wav")).unwrap();
+        assert!(audio.peak() > 0.01, "{prompt}: silent mix");
+        let c = comment(&out.join("v01/mix.wav"));
+        assert!(c.contains("request=\"valence"), "{c}");
+    }
+}
+
+#[test]
+fn the_prompt_command_prints_the_request_as_text_or_json() {
+    let o = overture(&[
+        "prompt",
+        "upbeat jazz with piano and brushed drums",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for field in [
+        "valence",
+        "arousal",
+        "tempo",
+        "key",
+        "palette",
+        "intensity",
+        "drums",
+        "layers",
+    ] {
+        assert!(j.get(field).is_some(), "{field} missing: {j}");
+    }
+    assert!(j["valence"].as_f64().unwrap() > 0.0 && j["arousal"].as_f64().unwrap() > 0.0);
+    assert_eq!(j["drums"], true);
+    assert_eq!(j["drum_style"], "jazz");
+
+    let o = overture(&["prompt", "lullaby, no drums, 70 BPM"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.starts_with("prompt: valence +"), "{text}");
+    assert!(text.contains("lullaby → lullaby"), "{text}");
+    assert!(text.contains("no drums → drums off (exact)"), "{text}");
+    assert!(text.contains("70 bpm → tempo 70 BPM (exact)"), "{text}");
+
+    one_line_error(
+        &overture(&["prompt", "calm kazoo", "--strict"]),
+        &["`kazoo`", "--strict"],
+    );
+    one_line_error(&overture(&["prompt", "the of a"]), &["filler"]);
+}
+
+#[test]
+fn compose_takes_a_prompt_and_explicit_flags_override_it() {
+    let dir = temp_dir("compose-prompt");
+    let m = model();
+    let out = dir.join("c");
+    let o = overture(&[
+        "compose",
+        "--prompt",
+        "sad slow piano, no bass",
+        "--tempo",
+        "120",
+        "--model",
+        &m,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("120 BPM"), "--tempo wins: {stdout}");
+    assert!(
+        stdout.contains("valence -"),
+        "the prompt's valence: {stdout}"
+    );
+    assert!(!out.join("bass.wav").exists(), "no bass");
+    assert!(comment(&out.join("mix.wav")).contains("prompt=\"sad slow piano, no bass\""));
 }

@@ -22,6 +22,9 @@ pub struct Provenance {
     pub mood: Option<Mood>,
     /// The text prompt, if any.
     pub prompt: Option<String>,
+    /// What the prompt was read as (the request, in one line), if any.
+    #[serde(default)]
+    pub request: Option<String>,
     /// The file it was read from, if any.
     pub source: Option<String>,
 }
@@ -49,6 +52,9 @@ impl Provenance {
         }
         if let Some(p) = &self.prompt {
             parts.push(format!("prompt={p:?}"));
+        }
+        if let Some(r) = &self.request {
+            parts.push(format!("request={r:?}"));
         }
         if let Some(s) = &self.source {
             parts.push(format!("source={s}"));

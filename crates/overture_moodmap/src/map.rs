@@ -21,7 +21,9 @@ use crate::{
     error::{ErrorKind, Location, MoodMapError},
     expr::Expr,
     keyed::{self, Named},
-    locate, validate,
+    locate,
+    prompt::{PromptMood, PromptReader},
+    validate,
 };
 
 /// A game's music: global settings, the signals the game sends, the moods,
@@ -152,10 +154,12 @@ pub struct MoodDef {
     /// The name (the map key).
     #[serde(skip)]
     pub name: String,
-    /// Unpleasant (−1) to pleasant (1).
-    pub valence: f32,
-    /// Calm (−1) to excited (1).
-    pub arousal: f32,
+    /// Unpleasant (−1) to pleasant (1). May be left out when `prompt` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valence: Option<f32>,
+    /// Calm (−1) to excited (1). May be left out when `prompt` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arousal: Option<f32>,
     /// Tempo in BPM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tempo: Option<f64>,
@@ -189,6 +193,11 @@ pub struct MoodDef {
     /// A MIDI file with the mood's theme, relative to the map file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leitmotif: Option<PathBuf>,
+    /// The mood in words (`"tense stealth, sneaking"`), read into valence,
+    /// arousal, tempo, palette and drums by the [`PromptReader`](crate::PromptReader)
+    /// given to [`MoodMap::to_score_with`]; the mood's own fields override it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
 }
 
 impl MoodDef {
@@ -196,8 +205,8 @@ impl MoodDef {
     pub fn new(name: impl Into<String>, valence: f32, arousal: f32) -> Self {
         Self {
             name: name.into(),
-            valence,
-            arousal,
+            valence: Some(valence),
+            arousal: Some(arousal),
             tempo: None,
             key: None,
             palette: None,
@@ -209,6 +218,7 @@ impl MoodDef {
             layer_quantize: None,
             intensity: None,
             leitmotif: None,
+            prompt: None,
         }
     }
 }
@@ -506,8 +516,38 @@ impl MoodMap {
     /// The score the engine plays: every mood with the map's settings
     /// where it does not set its own, the transitions with their defaults
     /// filled in, and the stingers.
+    ///
+    /// A mood given only by `prompt` sits at valence 0, arousal 0 here; use
+    /// [`MoodMap::to_score_with`] to read its prompt.
     pub fn to_score(&self) -> Score {
-        let moods = self.moods.iter().map(|m| self.mood_spec(m)).collect();
+        self.score_from(self.moods.iter().map(|m| self.mood_spec(m, None)).collect())
+    }
+
+    /// [`MoodMap::to_score`], with every mood's `prompt` read by `reader`
+    /// (the mood's own fields override what the prompt says). A prompt the
+    /// reader refuses is an error naming the mood.
+    pub fn to_score_with(&self, reader: &dyn PromptReader) -> Result<Score, MoodMapError> {
+        let mut moods = Vec::with_capacity(self.moods.len());
+        for m in &self.moods {
+            let read = match &m.prompt {
+                Some(text) => Some(reader.read_prompt(text).map_err(|e| {
+                    MoodMapError::new(
+                        &self.path,
+                        None,
+                        ErrorKind::Score,
+                        format!("moods.{}.prompt", m.name),
+                        "a prompt the reader understands",
+                        e,
+                    )
+                })?),
+                None => None,
+            };
+            moods.push(self.mood_spec(m, read.as_ref()));
+        }
+        Ok(self.score_from(moods))
+    }
+
+    fn score_from(&self, moods: Vec<MoodSpec>) -> Score {
         let mut score = Score::new(moods);
         score.seed = self.seed;
         let base = self
@@ -540,23 +580,27 @@ impl MoodMap {
         score
     }
 
-    fn mood_spec(&self, m: &MoodDef) -> MoodSpec {
+    fn mood_spec(&self, m: &MoodDef, read: Option<&PromptMood>) -> MoodSpec {
         let key = m.key.as_deref().unwrap_or(&self.key);
         let (tonic, mode) = parse_key(key).unwrap_or((PitchClass::new(2), None));
         let layers = m.layers.as_ref().unwrap_or(&self.layers);
         MoodSpec {
             name: m.name.clone(),
             mood: Mood {
-                valence: m.valence,
-                arousal: m.arousal,
+                valence: m.valence.or(read.map(|r| r.valence)).unwrap_or(0.0),
+                arousal: m.arousal.or(read.map(|r| r.arousal)).unwrap_or(0.0),
             },
-            bpm: m.tempo.unwrap_or(self.tempo),
+            bpm: m.tempo.or(read.and_then(|r| r.tempo)).unwrap_or(self.tempo),
             tonic,
             mode,
-            palette: m.palette.clone().unwrap_or_else(|| self.palette.clone()),
+            palette: m
+                .palette
+                .clone()
+                .or_else(|| read.and_then(|r| r.palette.clone()))
+                .unwrap_or_else(|| self.palette.clone()),
             main_bars: m.main_bars.unwrap_or(self.main_bars),
             variants: m.variants.unwrap_or(self.variants),
-            drums: m.drums.unwrap_or(self.drums),
+            drums: m.drums.or(read.and_then(|r| r.drums)).unwrap_or(self.drums),
             layers: layers
                 .iter()
                 .map(|(&role, l)| Layer {

@@ -421,7 +421,17 @@ impl<'a> Cx<'a> {
             }
             let at = |field| with(&path, f(field));
             for (field, v) in [("valence", mood.valence), ("arousal", mood.arousal)] {
-                self.range(&at(field), v, -1.0, 1.0, "between -1 and 1");
+                match v {
+                    Some(v) => self.range(&at(field), v, -1.0, 1.0, "between -1 and 1"),
+                    None if mood.prompt.is_none() => self.report(self.error(
+                        ErrorKind::Missing,
+                        &path,
+                        At::Name,
+                        format!("the field `{field}` (or a `prompt` describing the mood)"),
+                        "neither",
+                    )),
+                    None => {}
+                }
             }
             if let Some(t) = mood.tempo {
                 self.tempo(&at("tempo"), t);

@@ -59,7 +59,7 @@ fn syntax_errors_point_at_the_offending_token() {
         ErrorKind::Syntax,
         "maps/test.moodmap.ron:6:48: moods.fight: expected one of the fields `valence`, `arousal`, \
          `tempo`, `key`, `palette`, `main_bars`, `variants`, `drums`, `layers`, \
-         `layer_smoothing_beats`, `layer_quantize`, `intensity`, `leitmotif`, found `tmpo`",
+         `layer_smoothing_beats`, `layer_quantize`, `intensity`, `leitmotif`, `prompt`, found `tmpo`",
     );
     check(
         &edit("tempo: 140", "tempo: \"fast\""),
@@ -68,8 +68,8 @@ fn syntax_errors_point_at_the_offending_token() {
     );
     check(
         &edit("(valence: 0.5, arousal: -0.5)", "(valence: 0.5)"),
-        ErrorKind::Syntax,
-        "maps/test.moodmap.ron:5:30: moods.calm: expected the field `arousal`, found `)` before it",
+        ErrorKind::Missing,
+        "maps/test.moodmap.ron:5:9: moods.calm: expected the field `arousal` (or a `prompt` describing the mood), found neither",
     );
     check(
         &edit("(range: (0, 1))", "(range: (0, 1, 2))"),
