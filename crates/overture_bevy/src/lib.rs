@@ -32,9 +32,7 @@
 //! - sends [`MoodChanged`](messages::MoodChanged),
 //!   [`TransitionScheduled`](messages::TransitionScheduled),
 //!   [`Beat`](messages::Beat), [`Bar`](messages::Bar) and
-//!   [`StingerPlayed`](messages::StingerPlayed) messages, and
-//!   [`MusicError`](messages::MusicError) once per failure (a piece that
-//!   cannot be made, a configuration that cannot play: never a panic); takes
+//!   [`StingerPlayed`](messages::StingerPlayed) messages, takes
 //!   [`PlayStinger`](messages::PlayStinger),
 //!   [`OverrideMood`](messages::OverrideMood) and
 //!   [`LockIntensity`](messages::LockIntensity);
@@ -56,7 +54,7 @@ pub use overture_engine::ModelLocation;
 use overture_engine::{GeneratorMode, generator::SourceFactory};
 
 pub use asset::{MoodMapAsset, MoodMapLoader, MoodMapReadError};
-pub use music::{Music, MusicBackend, MusicConfigError, MusicState, messages};
+pub use music::{Music, MusicBackend, MusicState, messages};
 pub use signals::{MusicListener, MusicSignals, ThreatSignals, ThreatSource, aggregate_threats};
 
 /// Everything a game needs in one import.
@@ -65,8 +63,8 @@ pub mod prelude {
         ModelLocation, MoodMapAsset, Music, MusicBackend, MusicListener, MusicSignals, MusicState,
         OverturePlugin, OvertureSystems, ThreatSource,
         messages::{
-            Bar, Beat, LockIntensity, MoodChanged, MoodMapApplied, MoodMapInvalid, MusicError,
-            OverrideMood, PlayStinger, StingerPlayed, TransitionScheduled,
+            Bar, Beat, LockIntensity, MoodChanged, MoodMapApplied, MoodMapInvalid, OverrideMood,
+            PlayStinger, StingerPlayed, TransitionScheduled,
         },
     };
 }
@@ -145,7 +143,6 @@ impl Plugin for OverturePlugin {
             .add_message::<messages::StingerPlayed>()
             .add_message::<messages::MoodMapInvalid>()
             .add_message::<messages::MoodMapApplied>()
-            .add_message::<messages::MusicError>()
             .add_message::<messages::PlayStinger>()
             .add_message::<messages::OverrideMood>()
             .add_message::<messages::LockIntensity>()
