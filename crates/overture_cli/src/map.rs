@@ -101,7 +101,9 @@ impl Environment for Files {
 
     fn leitmotif(&self, path: &Path) -> Result<(), String> {
         let song = midi::read_midi(path).map_err(|e| without_path(e.to_string(), path))?;
-        Motif::from_song(&song).map(drop)
+        Motif::from_song(&song)
+            .map(drop)
+            .map_err(|e| without_path(e.to_string(), path))
     }
 }
 
