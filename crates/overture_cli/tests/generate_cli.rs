@@ -440,7 +440,7 @@ fn the_prompt_command_prints_the_request_as_text_or_json() {
         &overture(&["prompt", "calm kazoo", "--strict"]),
         &["`kazoo`", "--strict"],
     );
-    one_line_error(&overture(&["prompt", "the of a"]), &["filler"]);
+    one_line_error(&overture(&["prompt", "the and of"]), &["filler"]);
 }
 
 #[test]
