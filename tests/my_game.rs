@@ -40,10 +40,11 @@ fn the_external_game_builds_and_plays_music_from_its_own_folder() {
     let run = Command::new(&exe)
         .args(["--headless", "16"])
         .current_dir(&game)
-        // Asset paths are relative to the game's folder, as when a player
-        // starts the game from its install folder.
+        // Bevy reads assets from BEVY_ASSET_ROOT, else CARGO_MANIFEST_DIR
+        // (`cargo run`), else the executable's folder: a shipped game puts
+        // assets/ beside its executable; here the binary stays in target/.
         .env_remove("CARGO_MANIFEST_DIR")
-        .env_remove("BEVY_ASSET_ROOT")
+        .env("BEVY_ASSET_ROOT", &game)
         .output()
         .expect("the game runs");
     let out = String::from_utf8_lossy(&run.stdout);
