@@ -192,8 +192,10 @@ fn the_longest_piece_can_be_raised_or_lowered() {
 #[test]
 fn sixty_five_thousand_tracks_are_refused_before_any_is_read() {
     let one = track(&[(0, NOTE_ON), (480, NOTE_OFF)]);
-    let (exceeded, message) =
-        limit_error(&smf(65_535, 480, &[one.clone()]), &MidiLimits::default());
+    let (exceeded, message) = limit_error(
+        &smf(65_535, 480, std::slice::from_ref(&one)),
+        &MidiLimits::default(),
+    );
     assert_eq!(
         exceeded,
         LimitExceeded::Tracks {

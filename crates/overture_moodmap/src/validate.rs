@@ -142,7 +142,7 @@ impl<'a> Cx<'a> {
         // `!(…)` so that NaN fails too.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(value >= lo && value <= hi) {
-            return self.report(self.error(
+            self.report(self.error(
                 ErrorKind::OutOfRange,
                 path,
                 At::Value,
@@ -154,7 +154,7 @@ impl<'a> Cx<'a> {
 
     fn finite(&self, path: &[Seg], value: f64) {
         if !value.is_finite() {
-            return self.report(self.error(
+            self.report(self.error(
                 ErrorKind::OutOfRange,
                 path,
                 At::Value,
@@ -170,7 +170,7 @@ impl<'a> Cx<'a> {
 
     fn key(&self, path: &[Seg], key: &str) {
         if parse_key(key).is_none() {
-            return self.report(self.error(
+            self.report(self.error(
                 ErrorKind::InvalidKey,
                 path,
                 At::Value,
@@ -183,7 +183,7 @@ impl<'a> Cx<'a> {
 
     fn palette(&self, path: &[Seg], palette: &str) {
         if palette.trim().is_empty() {
-            return self.report(self.error(
+            self.report(self.error(
                 ErrorKind::InvalidName,
                 path,
                 At::Value,
@@ -195,7 +195,7 @@ impl<'a> Cx<'a> {
 
     fn quantize(&self, path: &[Seg], q: Quantize) {
         if q == Quantize::Phrase(0) {
-            return self.report(self.error(
+            self.report(self.error(
                 ErrorKind::OutOfRange,
                 path,
                 At::Value,
@@ -253,7 +253,7 @@ impl<'a> Cx<'a> {
 
     fn signal_name(&self, path: &[Seg], name: &str) {
         if !is_signal_name(name) {
-            return self.report(self.error(
+            self.report(self.error(
                 ErrorKind::InvalidName,
                 path,
                 At::Name,
@@ -376,7 +376,7 @@ impl<'a> Cx<'a> {
     fn mood_name(&self, path: &[Seg], name: &str) {
         if self.map.mood(name).is_none() {
             let names: Vec<&str> = self.map.moods.iter().map(|m| m.name.as_str()).collect();
-            return self.report(self.error(
+            self.report(self.error(
                 ErrorKind::UnknownMood,
                 path,
                 At::Value,
