@@ -271,7 +271,7 @@ impl Composer {
             return Err(ModelError::Weights {
                 path: weights,
                 message: format!(
-                    "not a valid safetensors file for its config (truncated?): {size} bytes, less than the {needed} bytes of the {} parameters its config {} describes",
+                    "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {size} bytes, less than the {needed} bytes of the {} parameters its config {} describes",
                     file.config.parameters(),
                     json.display()
                 ),
@@ -300,7 +300,7 @@ impl Composer {
             return Err(ModelError::Weights {
                 path: checkpoint::with_suffix(origin, ".safetensors"),
                 message: format!(
-                    "not a valid safetensors file for its config (truncated?): {} bytes, less than the {needed} bytes of the {} parameters its config describes",
+                    "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {} bytes, less than the {needed} bytes of the {} parameters its config describes",
                     weights.len(),
                     file.config.parameters()
                 ),
