@@ -240,6 +240,28 @@ pub struct Composer {
 
 const SECTION_CHUNK: u32 = 8;
 
+/// Every parameter is an f32 in the weights: a config that asks for more than
+/// `size` bytes hold is refused before memory is taken for the network.
+fn check_weights_size(
+    file: &ModelFile,
+    size: u64,
+    weights: &Path,
+    config: &Path,
+) -> Result<(), ModelError> {
+    let needed = file.config.parameters() as u64 * 4;
+    if size >= needed {
+        return Ok(());
+    }
+    Err(ModelError::Weights {
+        path: weights.to_path_buf(),
+        message: format!(
+            "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {size} bytes, less than the {needed} bytes of the {} parameters its config {} describes",
+            file.config.parameters(),
+            config.display()
+        ),
+    })
+}
+
 /// The bundled composer ([`Composer::bundled`]).
 ///
 /// Panics only if the model compiled into the crate does not load, which the
@@ -263,20 +285,8 @@ impl Composer {
             });
         }
         let file = checkpoint::read_model_file(&json)?;
-        // Every parameter is an f32 in the weights file: a config that asks
-        // for more than the file holds is refused before memory is taken for it.
-        let needed = file.config.parameters() as u64 * 4;
         let size = std::fs::metadata(&weights).map_or(0, |m| m.len());
-        if size < needed {
-            return Err(ModelError::Weights {
-                path: weights,
-                message: format!(
-                    "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {size} bytes, less than the {needed} bytes of the {} parameters its config {} describes",
-                    file.config.parameters(),
-                    json.display()
-                ),
-            });
-        }
+        check_weights_size(&file, size, &weights, &json)?;
         let device = Device::Cpu;
         let (varmap, model) = build(file.config, &device)?;
         checkpoint::load_weights(&varmap, &weights)?;
@@ -292,27 +302,15 @@ impl Composer {
     /// `weights` and the JSON `config`, both named after `origin` (a path
     /// without extension) in errors.
     pub fn from_bytes(weights: &[u8], config: &str, origin: &Path) -> Result<Self, ModelError> {
-        let file = checkpoint::parse_model_file(config, &checkpoint::with_suffix(origin, ".json"))?;
-        // As in `load`: a config asking for more than the weights hold is
-        // refused before memory is taken for it.
-        let needed = file.config.parameters() as u64 * 4;
-        if (weights.len() as u64) < needed {
-            return Err(ModelError::Weights {
-                path: checkpoint::with_suffix(origin, ".safetensors"),
-                message: format!(
-                    "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {} bytes, less than the {needed} bytes of the {} parameters its config describes",
-                    weights.len(),
-                    file.config.parameters()
-                ),
-            });
-        }
+        let (weights_path, config_path) = (
+            checkpoint::with_suffix(origin, ".safetensors"),
+            checkpoint::with_suffix(origin, ".json"),
+        );
+        let file = checkpoint::parse_model_file(config, &config_path)?;
+        check_weights_size(&file, weights.len() as u64, &weights_path, &config_path)?;
         let device = Device::Cpu;
         let (varmap, model) = build(file.config, &device)?;
-        checkpoint::load_weights_from(
-            &varmap,
-            weights,
-            &checkpoint::with_suffix(origin, ".safetensors"),
-        )?;
+        checkpoint::load_weights_from(&varmap, weights, &weights_path)?;
         Ok(Self {
             model,
             file,
