@@ -356,18 +356,12 @@ impl Layers {
     }
 }
 
-/// The moods of `score`, shared, and each one's name and fingerprint.
-#[allow(clippy::type_complexity)]
-fn index_moods(score: &Score) -> (Vec<Arc<MoodSpec>>, Vec<(Arc<str>, u64)>) {
+/// The moods of `score`, shared, and each one's piece key.
+fn index_moods(score: &Score) -> (Vec<Arc<MoodSpec>>, Vec<PieceKey>) {
     let keys = score
         .moods
         .iter()
-        .map(|m| {
-            (
-                Arc::from(m.name.as_str()),
-                crate::piece::fingerprint(m, score.seed),
-            )
-        })
+        .map(|m| PieceKey::new(m, score.seed, Part::Intro))
         .collect();
     (score.moods.iter().cloned().map(Arc::new).collect(), keys)
 }
@@ -384,9 +378,9 @@ pub struct Director {
     settings: DirectorSettings,
     score: Score,
     moods: Vec<Arc<MoodSpec>>,
-    /// Each mood's name and fingerprint, computed once per score (piece keys
-    /// are built many times per update).
-    keys: Vec<(Arc<str>, u64)>,
+    /// Each mood's piece key (name and fingerprints; the part is replaced),
+    /// computed once per score: piece keys are built many times per update.
+    keys: Vec<PieceKey>,
     conductor: ConductorHandle,
     generator: Generator,
     cache: StemCache,
@@ -484,7 +478,7 @@ impl Director {
         self.stingers.clear();
         let keys = &self.keys;
         self.cache
-            .retain(|k| keys.iter().any(|(_, spec)| *spec == k.spec));
+            .retain(|k| keys.iter().any(|key| key.spec == k.spec));
         // New inputs: what failed may work now (a palette file was fixed).
         self.failures.clear();
         self.errors.clear();
@@ -590,11 +584,9 @@ impl Director {
     }
 
     fn key(&self, mood: usize, part: Part) -> PieceKey {
-        let (name, spec) = &self.keys[mood];
         PieceKey {
-            mood: name.clone(),
-            spec: *spec,
             part,
+            ..self.keys[mood].clone()
         }
     }
 
@@ -628,7 +620,10 @@ impl Director {
     /// Takes a finished job: a piece into the cache, or a failure recorded
     /// (and reported if its error is new).
     fn take(&mut self, finished: Finished, pos: u64) {
-        let current = self.keys.iter().any(|(_, spec)| *spec == finished.key.spec);
+        let current = self
+            .keys
+            .iter()
+            .any(|key| key.spec == finished.key.spec);
         if !current {
             return; // Made for a score that has been replaced.
         }
