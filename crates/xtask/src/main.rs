@@ -131,20 +131,24 @@ fn cargo() -> Command {
 
 fn demo() -> Result<(), String> {
     ensure_system_packages(&SYSTEM_PACKAGES)?;
+    // The game and the CLI in one build: built apart, cargo would resolve
+    // their shared dependencies' features differently (the demo's Bevy
+    // dev-dependencies) and compile candle, gemm and fundsp twice.
+    run(cargo().args([
+        "build",
+        "--package",
+        "overture",
+        "--example",
+        "demo",
+        "--package",
+        "overture_cli",
+        "--bin",
+        "overture",
+    ]))?;
     // The demo game: a window with a display, else the scripted headless
     // session written to target/demo/session.wav and timeline.png.
     let extra: Vec<String> = std::env::args().skip(2).collect();
-    run(cargo()
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "overture",
-            "--example",
-            "demo",
-            "--",
-        ])
-        .args(&extra))?;
+    run(Command::new(built("examples/demo")).args(&extra))?;
     // The creator side: a mood set composed by the shipped model.
     overture(&[
         "compose",
@@ -171,9 +175,17 @@ fn demo() -> Result<(), String> {
 }
 
 fn overture(args: &[&str]) -> Result<(), String> {
-    run(cargo()
-        .args(["run", "--quiet", "--package", "overture_cli", "--"])
-        .args(args))
+    run(Command::new(built("overture")).args(args))
+}
+
+/// A program the demo's build made, in cargo's target folder (the default
+/// `target/`, or `CARGO_TARGET_DIR`).
+fn built(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { root().join(t) })
+        .unwrap_or_else(|| root().join("target"));
+    target.join("debug").join(name)
 }
 
 fn test() -> Result<(), String> {
