@@ -620,10 +620,7 @@ impl Director {
     /// Takes a finished job: a piece into the cache, or a failure recorded
     /// (and reported if its error is new).
     fn take(&mut self, finished: Finished, pos: u64) {
-        let current = self
-            .keys
-            .iter()
-            .any(|key| key.spec == finished.key.spec);
+        let current = self.keys.iter().any(|key| key.spec == finished.key.spec);
         if !current {
             return; // Made for a score that has been replaced.
         }

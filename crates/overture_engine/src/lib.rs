@@ -55,9 +55,9 @@ pub mod director;
 mod engine;
 pub mod generator;
 pub mod grid;
+pub mod limiter;
 #[cfg(feature = "composer")]
 mod model_source;
-pub mod limiter;
 mod offline;
 pub mod piece;
 /// The score the director plays (re-exported from [`overture_core::score`]).

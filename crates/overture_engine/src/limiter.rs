@@ -57,7 +57,7 @@ pub struct LimiterSettings {
     pub ceiling_dbtp: f32,
     /// Safety margin under the ceiling, in dB, for what 4× oversampled peak
     /// estimation misses (signal near the Nyquist frequency, the gain
-    /// moving between two samples). Default 0.1.
+    /// moving between two samples). Default 0.3.
     pub margin_db: f32,
     /// Look-ahead (and attack) in frames, 1 to 1024. Default 64 (1.3 ms at
     /// 48 kHz).
@@ -71,7 +71,7 @@ impl Default for LimiterSettings {
     fn default() -> Self {
         Self {
             ceiling_dbtp: -1.0,
-            margin_db: 0.1,
+            margin_db: 0.3,
             lookahead_frames: 64,
             release_ms: 100.0,
         }
@@ -143,8 +143,10 @@ impl LimiterSettings {
 /// State the limiter carries from one buffer to the next (see [`Limiter`]).
 #[derive(Debug, Clone, Copy)]
 struct Committed {
-    /// `E` of the last sample output.
-    e_prev: f32,
+    /// `1 − E` of the last sample output: the release decays this deficit
+    /// itself, since `E` near 1 in `f32` would round back to where it was
+    /// and never reach 1.
+    deficit: f32,
     /// Sum of `E` over the last `L` samples output.
     sum: f64,
     /// How many of those are below 1.
@@ -216,7 +218,7 @@ impl Limiter {
             held: vec![1.0; ring],
             mask: ring - 1,
             committed: Committed {
-                e_prev: 1.0,
+                deficit: 0.0,
                 sum: lookahead as f64,
                 below: 0,
                 last_below: None,
@@ -295,7 +297,7 @@ impl Limiter {
         // Fast path: at rest, and nothing here (history, buffer, look-ahead)
         // can reach the ceiling even between samples.
         let at_rest = self.committed.below == 0
-            && self.committed.e_prev == 1.0
+            && self.committed.deficit == 0.0
             && self
                 .committed
                 .last_below
@@ -345,18 +347,19 @@ impl Limiter {
                 _ => 1.0,
             };
             // Release toward 1, never above the hold.
-            let mut released = 1.0 - (1.0 - state.e_prev) * self.release;
-            if released > 1.0 - UNITY_SNAP {
-                released = 1.0;
+            let mut released = state.deficit * self.release;
+            if released < UNITY_SNAP {
+                released = 0.0;
             }
-            let e = hold.min(released);
+            let deficit = (1.0 - hold).max(released);
+            let e = 1.0 - deficit;
             let old = if m >= l as u64 {
                 self.held[(m - l as u64) as usize & self.mask]
             } else {
                 1.0
             };
             self.held[m as usize & self.mask] = e;
-            state.e_prev = e;
+            state.deficit = deficit;
             state.sum += f64::from(e) - f64::from(old);
             state.below = state.below + u32::from(e < 1.0) - u32::from(old < 1.0);
             if state.below == 0 {

@@ -110,7 +110,9 @@ pub fn notes_fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
     match &mood.motif {
         None => h.u8(0),
         Some(motif) => {
-            h.u8(1).u8(motif.key().tonic.index()).u8(mode_index(motif.key().mode));
+            h.u8(1)
+                .u8(motif.key().tonic.index())
+                .u8(mode_index(motif.key().mode));
             let notes = motif.realize(motif.key());
             h.u32(notes.len() as u32);
             for (start, pitch, duration) in notes {

@@ -143,3 +143,46 @@ fn invalid_settings_name_the_field_the_range_and_the_value() {
         "limiter ceiling_dbtp: expected between -60 and 0 dBTP, found NaN"
     );
 }
+
+#[test]
+fn loud_sines_up_to_near_nyquist_noise_and_clicks_all_stay_under_the_ceiling() {
+    // The true-peak meter (ebur128's, as BS.1770) interpolates with another
+    // filter than the limiter's; the default margin covers the difference
+    // for every kind of material here.
+    let mut worst = f64::NEG_INFINITY;
+    let mut cases: Vec<(String, Vec<Frame>)> = Vec::new();
+    for (i, hz) in [
+        55.0, 440.0, 3_000.0, 9_000.0, 12_000.0, 15_500.0, 19_000.0, 21_000.0,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let phase = i as f32 * 0.7;
+        let sine: Vec<Frame> = (0..12_000)
+            .map(|n| {
+                let x = 1.6 * (std::f32::consts::TAU * hz * n as f32 / SR as f32 + phase).sin();
+                Frame::new(x, -x * 0.8)
+            })
+            .collect();
+        cases.push((format!("sine {hz} Hz"), sine));
+    }
+    cases.push(("noise".into(), noise(24_000, 1.8, 9)));
+    let mut clicks = noise(24_000, 0.2, 11);
+    for k in (500..24_000).step_by(997) {
+        clicks[k] = Frame::new(3.0, -3.0);
+        clicks[k + 1] = Frame::new(-3.0, 3.0);
+    }
+    cases.push(("clicks".into(), clicks));
+    for (name, input) in &cases {
+        for block in [64, 441, 512] {
+            let out = limit(LimiterSettings::default(), input, block);
+            let peak = true_peak_dbtp(&stereo(&out), SR, false);
+            worst = worst.max(peak);
+            assert!(
+                peak <= -1.0,
+                "{name}, block {block}: true peak {peak:.3} dBTP"
+            );
+        }
+    }
+    println!("worst true peak {worst:.3} dBTP");
+}
