@@ -17,10 +17,6 @@ const SAMPLE_RATE: u32 = 48_000;
 const BLOCK: usize = 512;
 const STEMS: usize = 8;
 
-fn stem(seed: u32) -> ClipData {
-    stem_at(seed, 0.1)
-}
-
 fn stem_at(seed: u32, amplitude: f32) -> ClipData {
     let frames = 384_000 + seed as usize * 977;
     let mut state = seed.wrapping_mul(2_654_435_761) | 1;

@@ -112,7 +112,7 @@ fn the_gain_comes_down_before_a_peak_not_after() {
 fn output_does_not_depend_on_the_block_size() {
     let mut input = noise(10_000, 0.7, 5);
     for f in &mut input[4_000..6_000] {
-        *f = *f * 2.0;
+        *f *= 2.0;
     }
     let reference = bits(&limit(LimiterSettings::default(), &input, 1));
     for block in [7, 64, 128, 256] {
