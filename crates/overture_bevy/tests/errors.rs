@@ -1,5 +1,7 @@
-//! The plugin reports failures as values: a mood map whose palette does not
-//! exist yields one `MusicError` (shown in `MusicState`) while the other
+//! The plugin reports failures as values: a mood whose pieces cannot be
+//! made (here a source that refuses it, as a composer refuses an impossible
+//! request; a bad palette name or file is refused earlier, when the map
+//! loads) yields one `MusicError` (shown in `MusicState`) while the other
 //! moods play, and an invalid backend configuration yields one
 //! `MusicError` instead of a panic.
 
@@ -18,15 +20,19 @@ use overture_engine::{
     generator::{PieceJob, SourceFactory},
     piece::{Part, Piece},
 };
-use overture_synth::palette::Palette;
 
-/// Resolves the mood's palette as the model source does, then makes
-/// constant-level pieces (calm 0.1, danger 0.3).
-struct PaletteLevels;
+/// Refuses every piece of the "danger" mood, as a composer refuses a
+/// request it cannot meet, and makes constant-level pieces for the others
+/// (calm 0.1).
+struct RefusingLevels;
 
-impl PieceSource for PaletteLevels {
+impl PieceSource for RefusingLevels {
     fn make(&mut self, job: &PieceJob) -> Result<Piece, GenerateError> {
-        Palette::resolve(&job.mood.palette).map_err(|e| GenerateError::Palette(e.to_string()))?;
+        if &*job.key.mood == "danger" {
+            return Err(GenerateError::Compose(
+                "the request for \"danger\" cannot be met".into(),
+            ));
+        }
         let tempo = Tempo::from_bpm(job.mood.bpm).map_err(|e| e.to_string())?;
         let bars = job.request().bars;
         let arrangement = Arrangement::new(
@@ -58,7 +64,7 @@ impl PieceSource for PaletteLevels {
 }
 
 fn source() -> SourceFactory {
-    Arc::new(|| Ok(Box::new(PaletteLevels) as Box<dyn PieceSource>))
+    Arc::new(|| Ok(Box::new(RefusingLevels) as Box<dyn PieceSource>))
 }
 
 const MAP: &str = r#"MoodMap(
@@ -66,7 +72,7 @@ const MAP: &str = r#"MoodMap(
     signals: { "danger": (range: (0, 1)) },
     moods: {
         "calm":   (valence: 0.4, arousal: -0.5, main_bars: 2, palette: "ambient"),
-        "danger": (valence: -0.6, arousal: 0.8, main_bars: 2, palette: "ambeint"),
+        "danger": (valence: -0.6, arousal: 0.8, main_bars: 2, palette: "battle"),
     },
     rules: [(mood: "danger", when: "danger", above: 0.5)],
     min_dwell_secs: 0,
@@ -108,8 +114,8 @@ const OFFLINE: MusicBackend = MusicBackend::Offline {
 };
 
 #[test]
-fn a_bad_palette_yields_one_music_error_while_the_other_mood_plays() {
-    let dir = temp_assets("palette");
+fn a_refused_mood_yields_one_music_error_while_the_other_mood_plays() {
+    let dir = temp_assets("refused");
     let mut app = app(&dir, OFFLINE);
     let mut errors = Vec::new();
     let mut audio = Vec::new();
@@ -134,7 +140,7 @@ fn a_bad_palette_yields_one_music_error_while_the_other_mood_plays() {
     };
     assert_eq!(failure.mood, "danger");
     assert!(
-        matches!(&failure.error, GenerateError::Palette(m) if m.contains("ambeint")),
+        matches!(&failure.error, GenerateError::Compose(m) if m.contains("danger")),
         "{failure}"
     );
     assert_eq!(state.errors, errors);
