@@ -34,7 +34,7 @@ fn level(mood: &str) -> f32 {
 }
 
 impl PieceSource for Levels {
-    fn make(&mut self, job: &PieceJob) -> Result<Piece, String> {
+    fn make(&mut self, job: &PieceJob) -> Result<Piece, overture::engine::GenerateError> {
         if let (Some(seen), Part::Main(_)) = (&self.motifs, job.key.part) {
             seen.lock().unwrap().push(job.request().motif);
         }

@@ -32,7 +32,9 @@
 //! - sends [`MoodChanged`](messages::MoodChanged),
 //!   [`TransitionScheduled`](messages::TransitionScheduled),
 //!   [`Beat`](messages::Beat), [`Bar`](messages::Bar) and
-//!   [`StingerPlayed`](messages::StingerPlayed) messages, takes
+//!   [`StingerPlayed`](messages::StingerPlayed) messages, and
+//!   [`MusicError`](messages::MusicError) once per failure (a piece that
+//!   cannot be made, a configuration that cannot play: never a panic); takes
 //!   [`PlayStinger`](messages::PlayStinger),
 //!   [`OverrideMood`](messages::OverrideMood) and
 //!   [`LockIntensity`](messages::LockIntensity);
@@ -54,7 +56,7 @@ pub use overture_engine::ModelLocation;
 use overture_engine::{GeneratorMode, generator::SourceFactory};
 
 pub use asset::{MoodMapAsset, MoodMapLoader, MoodMapReadError};
-pub use music::{Music, MusicBackend, MusicState, messages};
+pub use music::{Music, MusicBackend, MusicConfigError, MusicState, messages};
 pub use signals::{MusicListener, MusicSignals, ThreatSignals, ThreatSource, aggregate_threats};
 
 /// Everything a game needs in one import.
@@ -63,8 +65,8 @@ pub mod prelude {
         ModelLocation, MoodMapAsset, Music, MusicBackend, MusicListener, MusicSignals, MusicState,
         OverturePlugin, OvertureSystems, ThreatSource,
         messages::{
-            Bar, Beat, LockIntensity, MoodChanged, MoodMapApplied, MoodMapInvalid, OverrideMood,
-            PlayStinger, StingerPlayed, TransitionScheduled,
+            Bar, Beat, LockIntensity, MoodChanged, MoodMapApplied, MoodMapInvalid, MusicError,
+            OverrideMood, PlayStinger, StingerPlayed, TransitionScheduled,
         },
     };
 }
@@ -143,6 +145,7 @@ impl Plugin for OverturePlugin {
             .add_message::<messages::StingerPlayed>()
             .add_message::<messages::MoodMapInvalid>()
             .add_message::<messages::MoodMapApplied>()
+            .add_message::<messages::MusicError>()
             .add_message::<messages::PlayStinger>()
             .add_message::<messages::OverrideMood>()
             .add_message::<messages::LockIntensity>()

@@ -8,9 +8,10 @@ use bevy::{
     prelude::*,
 };
 use overture_engine::{
-    ConductorBuilder, ConductorHandle, Director, DirectorSettings, Engine, Generator,
+    ConductorBuilder, ConductorHandle, Director, DirectorSettings, Engine, EngineError, Generator,
     GeneratorMode, GeneratorSettings, ModelSource, MusicEvent, MusicOutput, OfflineBackend,
-    OfflineEngineSettings, OfflineSettings, director::DirectorStats, generator::SourceFactory,
+    OfflineEngineSettings, OfflineError, OfflineSettings, director::DirectorStats,
+    generator::SourceFactory,
 };
 use overture_engine::{ModelLocation, score::Motif};
 use overture_moodmap::{MoodMap, MoodSelector, PromptMood};
@@ -36,9 +37,57 @@ pub enum MusicBackend {
     },
 }
 
+/// Why the plugin's configuration cannot play music.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum MusicConfigError {
+    /// The music output could not start with the configured
+    /// [`MusicBackend`] (for example an offline sample rate out of range).
+    Output(EngineError<OfflineError>),
+}
+
+impl std::fmt::Display for MusicConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Output(e) => write!(f, "OverturePlugin backend: {e}; no music plays"),
+        }
+    }
+}
+
+impl std::error::Error for MusicConfigError {}
+
 /// Messages out: what happened in the music this frame.
 pub mod messages {
     use bevy::prelude::*;
+    use overture_engine::GenerationFailure;
+
+    use super::MusicConfigError;
+
+    /// Something the game may want to show or act on went wrong. Each is
+    /// sent once: a generation failure when it first happens (the piece is
+    /// not asked for again until the mood map is reloaded; the other moods
+    /// play on), a configuration error on the first update. Those in effect
+    /// are listed in [`MusicState::errors`](super::MusicState::errors).
+    #[derive(Message, Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub enum MusicError {
+        /// A piece of a mood could not be made (a bad palette or model, an
+        /// impossible request, a panic).
+        Generation(GenerationFailure),
+        /// The plugin's configuration is invalid.
+        Config(MusicConfigError),
+    }
+
+    impl std::fmt::Display for MusicError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Self::Generation(e) => write!(f, "music generation failed: {e}"),
+                Self::Config(e) => e.fmt(f),
+            }
+        }
+    }
+
+    impl std::error::Error for MusicError {}
 
     /// The mood now playing changed.
     #[derive(Message, Debug, Clone, PartialEq)]
@@ -149,11 +198,16 @@ pub struct MusicState {
     pub audible: bool,
     /// The mood map playing, if any.
     pub map_path: Option<String>,
+    /// Errors in effect: a configuration error, and the generation
+    /// failures not yet resolved (each also sent once as a [`MusicError`]).
+    pub errors: Vec<MusicError>,
 }
 
 enum Output {
     Device(Box<MusicOutput>),
     Offline(Box<kira::AudioManager<OfflineBackend>>),
+    /// The configuration was invalid: no output, no music.
+    None,
 }
 
 struct Inner {
@@ -166,6 +220,8 @@ struct Inner {
     generator: GeneratorSettings,
     cache_bytes: usize,
     last_conductor: overture_engine::ConductorStats,
+    config_error: Option<MusicConfigError>,
+    config_error_sent: bool,
 }
 
 /// The music: the director, its output and the mood map playing.
@@ -199,7 +255,42 @@ pub(crate) struct MusicConfig {
 
 impl Music {
     pub(crate) fn new(config: &MusicConfig, map: Handle<MoodMapAsset>) -> Self {
-        let (output, handle, sample_rate) = match config.backend {
+        let (output, handle, sample_rate, config_error) = match Self::open(config.backend) {
+            Ok((output, handle, sample_rate)) => (output, Some(handle), sample_rate, None),
+            Err(e) => {
+                let e = MusicConfigError::Output(e);
+                error!("{e}");
+                (Output::None, None, 48_000, Some(e))
+            }
+        };
+        let factory = config
+            .source
+            .clone()
+            .unwrap_or_else(|| ModelSource::factory(config.model.clone()));
+        Self {
+            inner: Mutex::new(Inner {
+                output,
+                handle,
+                director: None,
+                selector: MoodSelector::new(),
+                map: None,
+                sample_rate,
+                generator: GeneratorSettings::new(factory).mode(config.generation),
+                cache_bytes: config.cache_bytes,
+                last_conductor: Default::default(),
+                config_error,
+                config_error_sent: false,
+            }),
+            map,
+        }
+    }
+
+    /// Starts the output `backend` asks for: the output, the conductor's
+    /// handle and the sample rate.
+    fn open(
+        backend: MusicBackend,
+    ) -> Result<(Output, ConductorHandle, u32), EngineError<OfflineError>> {
+        Ok(match backend {
             MusicBackend::Offline {
                 sample_rate,
                 block_size,
@@ -210,17 +301,16 @@ impl Music {
                         block_size,
                     },
                     ..Default::default()
-                })
-                .expect("offline settings are checked by the plugin");
+                })?;
                 let (manager, handle) = engine.into_parts();
                 (Output::Offline(Box::new(manager)), handle, sample_rate)
             }
             MusicBackend::Silent => {
-                let (out, handle) = MusicOutput::silent(48_000, ConductorBuilder::default());
+                let (out, handle) = MusicOutput::silent(48_000, ConductorBuilder::default())?;
                 (Output::Device(Box::new(out)), handle, 48_000)
             }
             MusicBackend::Auto => {
-                let (out, handle) = MusicOutput::open(48_000, ConductorBuilder::default());
+                let (out, handle) = MusicOutput::open(48_000, ConductorBuilder::default())?;
                 // The device's rate is known after its first callback.
                 let mut rate = handle.sample_rate();
                 for _ in 0..50 {
@@ -236,25 +326,7 @@ impl Music {
                     rate.unwrap_or(48_000),
                 )
             }
-        };
-        let factory = config
-            .source
-            .clone()
-            .unwrap_or_else(|| ModelSource::factory(config.model.clone()));
-        Self {
-            inner: Mutex::new(Inner {
-                output,
-                handle: Some(handle),
-                director: None,
-                selector: MoodSelector::new(),
-                map: None,
-                sample_rate,
-                generator: GeneratorSettings::new(factory).mode(config.generation),
-                cache_bytes: config.cache_bytes,
-                last_conductor: Default::default(),
-            }),
-            map,
-        }
+        })
     }
 
     fn inner(&mut self) -> &mut Inner {
@@ -268,7 +340,7 @@ impl Music {
     pub fn render_offline(&mut self, frames: usize) -> Option<StereoBuffer> {
         match &mut self.inner().output {
             Output::Offline(manager) => Some(manager.backend_mut().render(frames)),
-            Output::Device(_) => None,
+            Output::Device(_) | Output::None => None,
         }
     }
 
@@ -296,16 +368,20 @@ impl Music {
         match &mut inner.director {
             Some(director) => director.set_score(score).map_err(|e| e.to_string())?,
             None => {
+                // Checked before the handle goes in, so a bad score keeps it for the next map.
+                score
+                    .validate()
+                    .map_err(|e| format!("invalid score: {e}"))?;
                 let mut settings = DirectorSettings::new(inner.sample_rate);
                 settings.cache_bytes = inner.cache_bytes;
-                let handle = inner
-                    .handle
-                    .take()
-                    .expect("the handle waits for the first map");
-                let generator = Generator::new(inner.generator.clone());
-                match Director::new(score, handle, generator, settings) {
-                    Ok(d) => inner.director = Some(d),
-                    Err(e) => return Err(e.to_string()),
+                // Without an output (an invalid configuration, reported as a
+                // `MusicError`) the map is kept but nothing plays.
+                if let Some(handle) = inner.handle.take() {
+                    let generator = Generator::new(inner.generator.clone());
+                    match Director::new(score, handle, generator, settings) {
+                        Ok(d) => inner.director = Some(d),
+                        Err(e) => return Err(e.to_string()),
+                    }
                 }
             }
         }
@@ -437,10 +513,19 @@ pub(crate) fn direct(
     mut beats: MessageWriter<Beat>,
     mut bars: MessageWriter<Bar>,
     mut stingers: MessageWriter<StingerPlayed>,
+    mut errors: MessageWriter<MusicError>,
 ) {
     let inner = music.inner();
     let audible = matches!(&inner.output, Output::Device(o) if o.is_audible());
     let sample_rate = inner.sample_rate;
+    if let Some(e) = &inner.config_error {
+        if !inner.config_error_sent {
+            errors.write(MusicError::Config(e.clone()));
+            inner.config_error_sent = true;
+            state.errors = vec![MusicError::Config(e.clone())];
+        }
+        return;
+    }
     let Some(director) = &mut inner.director else {
         return;
     };
@@ -475,7 +560,25 @@ pub(crate) fn direct(
             MusicEvent::Missed { mood, .. } => {
                 debug!("music for `{mood}` was not ready at its boundary");
             }
+            MusicEvent::GenerationFailed(failure) => {
+                errors.write(MusicError::Generation(failure));
+            }
         }
+    }
+    let status = director.status();
+    if state.errors.len() != status.errors.len()
+        || state
+            .errors
+            .iter()
+            .zip(&status.errors)
+            .any(|(a, b)| !matches!(a, MusicError::Generation(f) if f == b))
+    {
+        state.errors = status
+            .errors
+            .iter()
+            .cloned()
+            .map(MusicError::Generation)
+            .collect();
     }
     let stats = director.stats();
     state.status = director.status().clone();

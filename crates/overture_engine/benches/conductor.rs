@@ -1,6 +1,8 @@
 //! Cost of the conductor on the audio thread: 8 looped stems (4 bars at
 //! 120 BPM each, different lengths so that their seams fall apart) at 48 kHz,
-//! 512-frame blocks. One block lasts 512 / 48000 s = 10.67 ms.
+//! 512-frame blocks. One block lasts 512 / 48000 s = 10.67 ms. The master
+//! bus limiter is on unless a name says otherwise; "loud" stems sum far
+//! above the ceiling, so the limiter works on every sample.
 
 use std::hint::black_box;
 
@@ -15,14 +17,14 @@ const SAMPLE_RATE: u32 = 48_000;
 const BLOCK: usize = 512;
 const STEMS: usize = 8;
 
-fn stem(seed: u32) -> ClipData {
+fn stem_at(seed: u32, amplitude: f32) -> ClipData {
     let frames = 384_000 + seed as usize * 977;
     let mut state = seed.wrapping_mul(2_654_435_761) | 1;
     let mut next = move || {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
-        (state >> 8) as f32 / (1u32 << 24) as f32 * 0.2 - 0.1
+        ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * amplitude
     };
     ClipData::from_frames(
         (0..frames)
@@ -32,10 +34,14 @@ fn stem(seed: u32) -> ClipData {
 }
 
 fn schedule_stems(handle: &mut ConductorHandle, ramps: bool) {
+    schedule_stems_at(handle, ramps, 0.1);
+}
+
+fn schedule_stems_at(handle: &mut ConductorHandle, ramps: bool, amplitude: f32) {
     for k in 0..STEMS as u32 {
         let id = handle
             .schedule(
-                Clip::new(stem(k), u64::from(k) * 100)
+                Clip::new(stem_at(k, amplitude), u64::from(k) * 100)
                     .looping(true)
                     .gain(0.125),
             )
@@ -52,12 +58,25 @@ fn schedule_stems(handle: &mut ConductorHandle, ramps: bool) {
 fn conductor(c: &mut Criterion) {
     let info = MockInfoBuilder::new().build();
     let dt = 1.0 / f64::from(SAMPLE_RATE);
-    for (name, ramps) in [
-        ("8 looped stems", false),
-        ("8 looped stems, all ramping", true),
+    let no_limiter = ConductorBuilder::new().limiter(None).unwrap();
+    for (name, ramps, builder, amplitude) in [
+        ("8 looped stems", false, ConductorBuilder::new(), 0.1),
+        ("8 looped stems, limiter off", false, no_limiter, 0.1),
+        (
+            "8 looped stems, all ramping",
+            true,
+            ConductorBuilder::new(),
+            0.1,
+        ),
+        (
+            "8 loud looped stems (limiting)",
+            false,
+            ConductorBuilder::new(),
+            4.0,
+        ),
     ] {
-        let (mut conductor, mut handle) = ConductorBuilder::new().build();
-        schedule_stems(&mut handle, ramps);
+        let (mut conductor, mut handle) = builder.build();
+        schedule_stems_at(&mut handle, ramps, amplitude);
         let mut out = vec![Frame::ZERO; BLOCK];
         c.bench_function(
             &format!("conductor process 512 frames at 48 kHz: {name}"),

@@ -46,6 +46,8 @@ use std::sync::{
 
 use overture_core::time::Tempo;
 
+use crate::limiter::{LimiterError, LimiterSettings};
+
 pub use handle::{ClipId, CommandError, ConductorHandle, ConductorStats};
 pub use sound::Conductor;
 
@@ -61,7 +63,7 @@ pub const PENDING_RAMPS_PER_CLIP: usize = 4;
 /// Builds a [`Conductor`] and its [`ConductorHandle`]; as a kira
 /// [`SoundData`](kira::sound::SoundData) it can be passed to
 /// [`AudioManager::play`](kira::AudioManager::play).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConductorBuilder {
     /// Clips that can be scheduled (waiting or playing) at once. Further
     /// schedules are rejected and counted in
@@ -69,6 +71,8 @@ pub struct ConductorBuilder {
     pub clip_capacity: usize,
     /// Commands that can wait in the queue between two audio callbacks.
     pub command_capacity: usize,
+    /// The master bus limiter (validated by [`limiter`](Self::limiter)).
+    limiter: Option<LimiterSettings>,
 }
 
 impl Default for ConductorBuilder {
@@ -76,6 +80,7 @@ impl Default for ConductorBuilder {
         Self {
             clip_capacity: DEFAULT_CLIP_CAPACITY,
             command_capacity: DEFAULT_COMMAND_CAPACITY,
+            limiter: Some(LimiterSettings::default()),
         }
     }
 }
@@ -98,13 +103,29 @@ impl ConductorBuilder {
         self
     }
 
+    /// Sets the master bus limiter (on by default, with
+    /// [`LimiterSettings::default`]); `None` turns it off, so the output is
+    /// the plain sum of the clips and may exceed full scale.
+    pub fn limiter(mut self, limiter: Option<LimiterSettings>) -> Result<Self, LimiterError> {
+        if let Some(settings) = &limiter {
+            settings.validate()?;
+        }
+        self.limiter = limiter;
+        Ok(self)
+    }
+
+    /// The master bus limiter's settings, if it is on.
+    pub fn limiter_settings(&self) -> Option<LimiterSettings> {
+        self.limiter
+    }
+
     /// Builds the audio-thread conductor and its game-thread handle. Every
     /// allocation the conductor will ever need happens here.
     pub fn build(self) -> (Conductor, ConductorHandle) {
         let (producer, consumer) = rtrb::RingBuffer::<Command>::new(self.command_capacity.max(1));
         let shared = Arc::new(Shared::default());
         (
-            Conductor::new(consumer, shared.clone(), self.clip_capacity),
+            Conductor::new(consumer, shared.clone(), self.clip_capacity, self.limiter),
             ConductorHandle::new(producer, shared),
         )
     }
@@ -131,6 +152,7 @@ pub(crate) struct Shared {
     late: AtomicU64,
     unknown_clip: AtomicU64,
     busy_nanos: AtomicU64,
+    limited: AtomicU64,
     removed: AtomicBool,
 }
 

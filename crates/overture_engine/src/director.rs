@@ -26,15 +26,25 @@
 //! even a game that stalls for seconds hears the music go on. If a target
 //! mood is not ready at its first boundary, that is counted as a miss and
 //! the change happens at the first boundary after it is ready.
+//!
+//! # Failing once
+//!
+//! A piece that cannot be made for a reason that will not go away (a
+//! palette that does not exist, a model that does not load, a request the
+//! composer refuses: see [`GenerateError`]) is reported once, as
+//! [`MusicEvent::GenerationFailed`] and in [`MusicStatus::errors`], and not
+//! asked for again until the score is replaced ([`Director::set_score`]).
+//! A panic is retried after a back-off that doubles from one second to a
+//! minute of music. The moods that can be made play on.
 
-use std::{fmt, sync::Arc};
+use std::{collections::HashMap, fmt, sync::Arc};
 
 use overture_core::track::Role;
 
 use crate::{
     Bus, Clip, ClipId, ConductorHandle, ConductorStats, GainRamp, RampShape,
     cache::{CacheStats, StemCache},
-    generator::{Generator, GeneratorStats, PieceJob},
+    generator::{Finished, GenerateError, Generator, GeneratorStats, PieceJob},
     grid::Grid,
     piece::{Part, Piece, PieceKey},
     score::{MoodSpec, Quantize, Score, ScoreError, Transition, layer_gain},
@@ -119,6 +129,9 @@ pub enum MusicEvent {
         /// The sample at which it starts.
         at: u64,
     },
+    /// A piece could not be made. Each distinct error is reported once
+    /// (until the score is replaced); see [`GenerateError`] for which are retried.
+    GenerationFailed(GenerationFailure),
     /// A target mood was not ready at its first boundary.
     Missed {
         /// The mood that was late.
@@ -127,6 +140,25 @@ pub enum MusicEvent {
         boundary: u64,
     },
 }
+
+/// A piece that could not be made, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerationFailure {
+    /// The mood it was for.
+    pub mood: String,
+    /// The part of the mood.
+    pub part: Part,
+    /// Why.
+    pub error: GenerateError,
+}
+
+impl fmt::Display for GenerationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "mood `{}` ({:?}): {}", self.mood, self.part, self.error)
+    }
+}
+
+impl std::error::Error for GenerationFailure {}
 
 /// A change that has been decided but not yet reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +195,10 @@ pub struct MusicStatus {
     pub scheduled: Option<ScheduledTransition>,
     /// The intensity asked for.
     pub intensity: f32,
+    /// Generation failures in effect, one per distinct error (the first
+    /// piece it struck): pieces that could not be made and are not asked
+    /// for again until the score changes, or are waiting for their retry.
+    pub errors: Vec<GenerationFailure>,
 }
 
 /// Counters of a [`Director`].
@@ -271,6 +307,18 @@ struct Target {
     missed: bool,
 }
 
+/// A piece that could not be made.
+#[derive(Debug, Clone)]
+struct Failure {
+    error: GenerateError,
+    /// When it may be asked for again (`None`: not until the score changes).
+    retry_at: Option<u64>,
+    attempts: u32,
+}
+
+/// Longest wait before a transient failure is retried, in seconds of music.
+const MAX_BACKOFF_SECS: u64 = 64;
+
 #[derive(Debug, Clone, Copy)]
 struct StingerRequest {
     index: usize,
@@ -308,18 +356,12 @@ impl Layers {
     }
 }
 
-/// The moods of `score`, shared, and each one's name and fingerprint.
-#[allow(clippy::type_complexity)]
-fn index_moods(score: &Score) -> (Vec<Arc<MoodSpec>>, Vec<(Arc<str>, u64)>) {
+/// The moods of `score`, shared, and each one's piece key.
+fn index_moods(score: &Score) -> (Vec<Arc<MoodSpec>>, Vec<PieceKey>) {
     let keys = score
         .moods
         .iter()
-        .map(|m| {
-            (
-                Arc::from(m.name.as_str()),
-                crate::piece::fingerprint(m, score.seed),
-            )
-        })
+        .map(|m| PieceKey::new(m, score.seed, Part::Intro))
         .collect();
     (score.moods.iter().cloned().map(Arc::new).collect(), keys)
 }
@@ -336,9 +378,9 @@ pub struct Director {
     settings: DirectorSettings,
     score: Score,
     moods: Vec<Arc<MoodSpec>>,
-    /// Each mood's name and fingerprint, computed once per score (piece keys
-    /// are built many times per update).
-    keys: Vec<(Arc<str>, u64)>,
+    /// Each mood's piece key (name and fingerprints; the part is replaced),
+    /// computed once per score: piece keys are built many times per update.
+    keys: Vec<PieceKey>,
     conductor: ConductorHandle,
     generator: Generator,
     cache: StemCache,
@@ -353,6 +395,8 @@ pub struct Director {
     status: MusicStatus,
     reported_mood: Option<Arc<str>>,
     last_beat: Option<(u64, u64)>,
+    failures: HashMap<PieceKey, Failure>,
+    errors: Vec<GenerationFailure>,
 }
 
 impl fmt::Debug for Director {
@@ -393,6 +437,8 @@ impl Director {
             status: MusicStatus::default(),
             reported_mood: None,
             last_beat: None,
+            failures: HashMap::new(),
+            errors: Vec::new(),
         })
     }
 
@@ -432,7 +478,11 @@ impl Director {
         self.stingers.clear();
         let keys = &self.keys;
         self.cache
-            .retain(|k| keys.iter().any(|(_, spec)| *spec == k.spec));
+            .retain(|k| keys.iter().any(|key| key.spec == k.spec));
+        // New inputs: what failed may work now (a palette file was fixed).
+        self.failures.clear();
+        self.errors.clear();
+        self.generator.retry_failed();
         Ok(())
     }
 
@@ -534,11 +584,9 @@ impl Director {
     }
 
     fn key(&self, mood: usize, part: Part) -> PieceKey {
-        let (name, spec) = &self.keys[mood];
         PieceKey {
-            mood: name.clone(),
-            spec: *spec,
             part,
+            ..self.keys[mood].clone()
         }
     }
 
@@ -548,12 +596,7 @@ impl Director {
         let pos = self.conductor.position();
         self.conductor.collect_garbage();
         for finished in self.generator.poll() {
-            if let Ok(piece) = finished.result {
-                let current = self.keys.iter().any(|(_, spec)| *spec == piece.key.spec);
-                if current {
-                    self.cache.insert(piece);
-                }
-            }
+            self.take(finished, pos);
         }
         self.segments.retain(|s| s.end > pos);
         self.report_progress(pos);
@@ -561,19 +604,74 @@ impl Director {
         self.transition(pos);
         self.update_layers(pos);
         self.play_stingers(pos);
-        self.request_generation();
+        self.request_generation(pos);
         if self.generator.mode() == crate::generator::GeneratorMode::Inline {
             // Inline generation just made what was wanted: use it now.
             for finished in self.generator.poll() {
-                if let Ok(piece) = finished.result {
-                    self.cache.insert(piece);
-                }
+                self.take(finished, pos);
             }
             self.chain(pos);
             self.transition(pos);
             self.play_stingers(pos);
         }
         self.refresh_status(pos);
+    }
+
+    /// Takes a finished job: a piece into the cache, or a failure recorded
+    /// (and reported if its error is new).
+    fn take(&mut self, finished: Finished, pos: u64) {
+        let current = self.keys.iter().any(|key| key.spec == finished.key.spec);
+        if !current {
+            return; // Made for a score that has been replaced.
+        }
+        let error = match finished.result {
+            Ok(piece) => {
+                if self.failures.remove(&piece.key).is_some() {
+                    self.refresh_errors();
+                }
+                self.cache.insert(piece);
+                return;
+            }
+            Err(error) => error,
+        };
+        let key = finished.key;
+        let attempts = self.failures.get(&key).map_or(0, |f| f.attempts) + 1;
+        let retry_at = error.is_transient().then(|| {
+            let secs = 1u64 << (attempts - 1).min(MAX_BACKOFF_SECS.ilog2());
+            pos + secs * u64::from(self.settings.sample_rate)
+        });
+        if !self.errors.iter().any(|e| e.error == error) {
+            let failure = GenerationFailure {
+                mood: key.mood.to_string(),
+                part: key.part,
+                error: error.clone(),
+            };
+            tracing::error!("{failure}");
+            self.errors.push(failure.clone());
+            self.events.push(MusicEvent::GenerationFailed(failure));
+        }
+        self.failures.insert(
+            key,
+            Failure {
+                error,
+                retry_at,
+                attempts,
+            },
+        );
+    }
+
+    /// Forgets the reported errors no failure on record has any more.
+    fn refresh_errors(&mut self) {
+        let failures = &self.failures;
+        self.errors
+            .retain(|e| failures.values().any(|f| f.error == e.error));
+    }
+
+    /// Whether `key` failed and may not be asked for yet at `pos`.
+    fn held_back(&self, key: &PieceKey, pos: u64) -> bool {
+        self.failures
+            .get(key)
+            .is_some_and(|f| f.retry_at.is_none_or(|t| pos < t))
     }
 
     /// The bed segment that is playing at `t`, or will be last scheduled to
@@ -858,7 +956,9 @@ impl Director {
         match (from, spec.bridge, outro, intro) {
             (Some(from_mood), true, Some(outro), intro) => {
                 let next = at + outro.musical_frames;
-                self.schedule(from_mood, outro, at, None);
+                // The outro crossfades with the main it follows (power kept
+                // constant), as a main would.
+                self.schedule(from_mood, outro, at, fade_in);
                 // The outro is a bridge, not the bed's future.
                 if let Some(s) = self.segments.last_mut() {
                     s.leaving = true;
@@ -996,7 +1096,7 @@ impl Director {
     }
 
     /// Tells the generator what is needed, most urgent first.
-    fn request_generation(&mut self) {
+    fn request_generation(&mut self, pos: u64) {
         let mut wanted: Vec<(usize, Part)> = Vec::new();
         let bed = self.bed_mood();
         if let Some(bed) = bed {
@@ -1045,7 +1145,10 @@ impl Director {
         let mut jobs: Vec<PieceJob> = Vec::new();
         for (mood, part) in wanted {
             let key = self.key(mood, part);
-            if self.cache.contains(&key) || jobs.iter().any(|j| j.key == key) {
+            if self.cache.contains(&key)
+                || jobs.iter().any(|j| j.key == key)
+                || self.held_back(&key, pos)
+            {
                 continue;
             }
             jobs.push(PieceJob {
@@ -1135,6 +1238,7 @@ impl Director {
             next_bar: grid.map(|g| g.next_line(Quantize::Bar, pos + 1)),
             scheduled: committed.or(scheduled),
             intensity: self.intensity,
+            errors: self.errors.clone(),
         };
     }
 }

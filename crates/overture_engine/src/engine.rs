@@ -39,7 +39,7 @@ impl<E: fmt::Display> fmt::Display for EngineError<E> {
 impl<E: fmt::Debug + fmt::Display> std::error::Error for EngineError<E> {}
 
 /// Settings for [`Engine::offline_with`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OfflineEngineSettings {
     /// Sample rate and callback block size.
     pub backend: OfflineSettings,
@@ -138,13 +138,17 @@ impl MusicOutput {
 
     /// Opens the default sound device (with the `cpal` feature) and plays a
     /// conductor on it. Without a device — or without the feature — it logs a
-    /// warning and runs the silent path at `sample_rate` instead; it never fails.
-    pub fn open(sample_rate: u32, conductor: ConductorBuilder) -> (Self, ConductorHandle) {
+    /// warning and runs the silent path at `sample_rate` instead; that fails
+    /// only when `sample_rate` is invalid for it (outside 1000..=384000 Hz).
+    pub fn open(
+        sample_rate: u32,
+        conductor: ConductorBuilder,
+    ) -> Result<(Self, ConductorHandle), EngineError<crate::OfflineError>> {
         #[cfg(feature = "cpal")]
         match Engine::new(AudioManagerSettings::default(), conductor) {
             Ok(engine) => {
                 let (manager, handle) = engine.into_parts();
-                return (Self::Device(manager), handle);
+                return Ok((Self::Device(manager), handle));
             }
             Err(e) => tracing::warn!("no audio output ({e}); the music runs silently"),
         }
@@ -153,8 +157,12 @@ impl MusicOutput {
         Self::silent(sample_rate, conductor)
     }
 
-    /// The silent path at `sample_rate`.
-    pub fn silent(sample_rate: u32, conductor: ConductorBuilder) -> (Self, ConductorHandle) {
+    /// The silent path at `sample_rate`; fails when the sample rate is
+    /// outside 1000..=384000 Hz.
+    pub fn silent(
+        sample_rate: u32,
+        conductor: ConductorBuilder,
+    ) -> Result<(Self, ConductorHandle), EngineError<crate::OfflineError>> {
         let settings = AudioManagerSettings {
             backend_settings: OfflineSettings {
                 sample_rate,
@@ -162,9 +170,8 @@ impl MusicOutput {
             },
             ..Default::default()
         };
-        let engine = Engine::new(settings, conductor).expect("the silent backend always starts");
-        let (manager, handle) = engine.into_parts();
-        (Self::Silent(manager), handle)
+        let (manager, handle) = Engine::new(settings, conductor)?.into_parts();
+        Ok((Self::Silent(manager), handle))
     }
 }
 

@@ -8,10 +8,14 @@
 //! through a channel and [`Generator::poll`] hands them over without
 //! blocking.
 //!
-//! A job that panics is caught: the panic is logged and reported as a failed
-//! job, the [`PieceSource`] is rebuilt from its factory (a restart), and the
-//! worker carries on. If the worker thread dies anyway, `poll` starts a new
-//! one and sends it the last wish list.
+//! A job that fails comes back as a [`GenerateError`]. A panic is caught and
+//! reported as [`GenerateError::Panicked`], the [`PieceSource`] is rebuilt
+//! from its factory (a restart), and the worker carries on. A factory that
+//! fails (a model that does not load) is not called again until
+//! [`Generator::retry_failed`]: every job fails at once with its error. If
+//! the worker thread dies anyway, `poll` starts a new one and sends it the
+//! last wish list. Which failures are retried, and when, is the
+//! [`Director`](crate::Director)'s decision.
 //!
 //! [`GeneratorMode::Inline`] runs the same jobs on the calling thread inside
 //! `poll`: slower for a game, but deterministic, for offline rendering and tests.
@@ -33,6 +37,10 @@ use crate::{
     piece::{Part, Piece, PieceKey},
     score::{MoodSpec, Stinger},
 };
+
+mod error;
+
+pub use error::GenerateError;
 
 /// What to make: a part of a mood at a sample rate.
 #[derive(Debug, Clone)]
@@ -82,11 +90,11 @@ impl PieceJob {
 /// Makes pieces: composes and renders. Runs on the generator's worker.
 pub trait PieceSource: Send {
     /// Makes the piece `job` asks for.
-    fn make(&mut self, job: &PieceJob) -> Result<Piece, String>;
+    fn make(&mut self, job: &PieceJob) -> Result<Piece, GenerateError>;
 }
 
 /// Builds a [`PieceSource`]; called on the worker at start and after a panic.
-pub type SourceFactory = Arc<dyn Fn() -> Result<Box<dyn PieceSource>, String> + Send + Sync>;
+pub type SourceFactory = Arc<dyn Fn() -> Result<Box<dyn PieceSource>, GenerateError> + Send + Sync>;
 
 /// Where generation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,7 +113,7 @@ pub struct Finished {
     /// The piece's key.
     pub key: PieceKey,
     /// The piece, or why it could not be made.
-    pub result: Result<Arc<Piece>, String>,
+    pub result: Result<Arc<Piece>, GenerateError>,
     /// Time spent making it.
     pub elapsed: Duration,
 }
@@ -132,11 +140,13 @@ pub struct GeneratorStats {
 enum ToWorker {
     /// Replace the queue; skip keys finished at or after result number `seen`.
     Want { jobs: Vec<PieceJob>, seen: u64 },
+    /// Call the factory again even if it failed before.
+    Retry,
 }
 
 struct Done {
     key: PieceKey,
-    result: Result<Piece, String>,
+    result: Result<Piece, GenerateError>,
     elapsed: Duration,
     panicked: bool,
     restarted: bool,
@@ -199,8 +209,15 @@ struct Worker {
 
 #[derive(Default)]
 struct InlineState {
-    source: Option<Box<dyn PieceSource>>,
+    source: SourceState,
     pool: Option<rayon::ThreadPool>,
+}
+
+/// The piece source, built on first use, or why it could not be built.
+#[derive(Default)]
+struct SourceState {
+    source: Option<Box<dyn PieceSource>>,
+    broken: Option<GenerateError>,
 }
 
 impl fmt::Debug for Generator {
@@ -306,6 +323,15 @@ impl Generator {
         self.stats
     }
 
+    /// Lets a factory that failed be called again (its inputs, such as the
+    /// model file, may have changed).
+    pub fn retry_failed(&mut self) {
+        self.inline.source.broken = None;
+        if let Some(worker) = &self.worker {
+            let _ = worker.to.send(ToWorker::Retry);
+        }
+    }
+
     fn account(&mut self, done: Done) -> Finished {
         self.received += 1;
         if let Some(i) = self.wanted.iter().position(|j| j.key == done.key) {
@@ -326,7 +352,8 @@ impl Generator {
             }
             Err(e) => {
                 self.stats.failed += 1;
-                tracing::error!(piece = ?done.key, "generation failed: {e}");
+                // The director reports each distinct error once.
+                tracing::debug!(piece = ?done.key, "generation failed: {e}");
             }
         }
         Finished {
@@ -367,7 +394,7 @@ impl Drop for Generator {
 }
 
 fn worker_loop(settings: &GeneratorSettings, inbox: &Receiver<ToWorker>, outbox: &Sender<Done>) {
-    let mut source = None;
+    let mut source = SourceState::default();
     let mut pool = None;
     let mut queue: std::collections::VecDeque<PieceJob> = Default::default();
     // (result number, key) of jobs finished, so a wish list written before
@@ -387,13 +414,20 @@ fn worker_loop(settings: &GeneratorSettings, inbox: &Receiver<ToWorker>, outbox:
                 Err(TryRecvError::Disconnected) => return,
             }
         };
-        if let Some(ToWorker::Want { jobs, seen }) = message {
-            finished.retain(|(i, _)| *i >= seen);
-            queue = jobs
-                .into_iter()
-                .filter(|j| !finished.iter().any(|(_, k)| *k == j.key))
-                .collect();
-            continue;
+        match message {
+            Some(ToWorker::Want { jobs, seen }) => {
+                finished.retain(|(i, _)| *i >= seen);
+                queue = jobs
+                    .into_iter()
+                    .filter(|j| !finished.iter().any(|(_, k)| *k == j.key))
+                    .collect();
+                continue;
+            }
+            Some(ToWorker::Retry) => {
+                source.broken = None;
+                continue;
+            }
+            None => {}
         }
         let Some(job) = queue.pop_front() else {
             continue;
@@ -409,11 +443,21 @@ fn worker_loop(settings: &GeneratorSettings, inbox: &Receiver<ToWorker>, outbox:
 
 fn run_job(
     settings: &GeneratorSettings,
-    source: &mut Option<Box<dyn PieceSource>>,
+    state: &mut SourceState,
     pool: &mut Option<rayon::ThreadPool>,
     job: &PieceJob,
 ) -> Done {
     let start = Instant::now();
+    if let Some(error) = &state.broken {
+        return Done {
+            key: job.key.clone(),
+            result: Err(error.clone()),
+            elapsed: start.elapsed(),
+            panicked: false,
+            restarted: false,
+        };
+    }
+    let source = &mut state.source;
     let pool = pool.get_or_insert_with(|| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(settings.compute_threads.max(1))
@@ -421,13 +465,24 @@ fn run_job(
             .build()
             .expect("the OS could not start the compute thread")
     });
+    let mut broken = None;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         if source.is_none() {
-            *source = Some((settings.factory)()?);
+            match (settings.factory)() {
+                Ok(built) => *source = Some(built),
+                Err(e) => {
+                    broken = Some(e.clone());
+                    return Err(e);
+                }
+            }
         }
-        let source = source.as_mut().expect("just built");
-        pool.install(|| source.make(job))
+        match source.as_mut() {
+            Some(source) => pool.install(|| source.make(job)),
+            None => Err(GenerateError::Model("the source was not built".into())),
+        }
     }));
+    state.broken = broken;
+    let source = &mut state.source;
     let (result, panicked) = match outcome {
         Ok(result) => (result, false),
         Err(panic) => {
@@ -438,7 +493,7 @@ fn run_job(
                 .unwrap_or_else(|| "unknown panic".into());
             tracing::error!(piece = ?job.key, "generation panicked: {message}; restarting the source");
             *source = None;
-            (Err(format!("panicked: {message}")), true)
+            (Err(GenerateError::Panicked(message)), true)
         }
     };
     Done {

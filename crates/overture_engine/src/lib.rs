@@ -55,6 +55,7 @@ pub mod director;
 mod engine;
 pub mod generator;
 pub mod grid;
+pub mod limiter;
 #[cfg(feature = "composer")]
 mod model_source;
 mod offline;
@@ -68,9 +69,12 @@ pub use conductor::{
     ClipId, CommandError, Conductor, ConductorBuilder, ConductorHandle, ConductorStats,
     next_grid_sample,
 };
-pub use director::{Director, DirectorError, DirectorSettings, MusicEvent, MusicStatus};
+pub use director::{
+    Director, DirectorError, DirectorSettings, GenerationFailure, MusicEvent, MusicStatus,
+};
 pub use engine::{Engine, EngineError, MusicOutput, OfflineEngineSettings};
-pub use generator::{Generator, GeneratorMode, GeneratorSettings, PieceSource};
+pub use generator::{GenerateError, Generator, GeneratorMode, GeneratorSettings, PieceSource};
+pub use limiter::{Limiter, LimiterError, LimiterSettings};
 #[cfg(feature = "composer")]
 pub use model_source::ModelSource;
 pub use offline::{OfflineBackend, OfflineError, OfflineSettings};

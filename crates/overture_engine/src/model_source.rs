@@ -10,7 +10,7 @@ use overture_synth::{
 };
 
 use crate::{
-    generator::{PieceJob, PieceSource, SourceFactory},
+    generator::{GenerateError, PieceJob, PieceSource, SourceFactory},
     piece::Piece,
 };
 
@@ -43,29 +43,32 @@ impl ModelSource {
     pub fn factory(location: impl Into<ModelLocation>) -> SourceFactory {
         let location = location.into();
         Arc::new(move || {
-            let composer = Composer::open(&location).map_err(|e| e.to_string())?;
+            let composer =
+                Composer::open(&location).map_err(|e| GenerateError::Model(e.to_string()))?;
             Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
         })
     }
 }
 
 impl PieceSource for ModelSource {
-    fn make(&mut self, job: &PieceJob) -> Result<Piece, String> {
+    fn make(&mut self, job: &PieceJob) -> Result<Piece, GenerateError> {
+        // The palette first: a bad one fails before any composing.
+        let name = &job.mood.palette;
+        if !self.palettes.contains_key(name) {
+            let palette =
+                Palette::resolve(name).map_err(|e| GenerateError::Palette(e.to_string()))?;
+            self.palettes.insert(name.clone(), palette);
+        }
         let arrangement = self
             .composer
             .compose(&job.request())
-            .map_err(|e| e.to_string())?;
-        let name = &job.mood.palette;
-        if !self.palettes.contains_key(name) {
-            let palette = Palette::resolve(name).map_err(|e| e.to_string())?;
-            self.palettes.insert(name.clone(), palette);
-        }
+            .map_err(|e| GenerateError::Compose(e.to_string()))?;
         let settings = RenderSettings {
             sample_rate: job.sample_rate,
             ..RenderSettings::default()
         };
-        let rendered =
-            render(&arrangement, &self.palettes[name], &settings).map_err(|e| e.to_string())?;
+        let rendered = render(&arrangement, &self.palettes[name], &settings)
+            .map_err(|e| GenerateError::Render(e.to_string()))?;
         let layered: Vec<_> = job.mood.layers.iter().map(|l| l.role).collect();
         Ok(Piece::from_rendered(
             job.key.clone(),

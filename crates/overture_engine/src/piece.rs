@@ -1,10 +1,7 @@
 //! Pieces: a mood's intro, main variants, outro and stingers, rendered to
 //! stems the conductor can play.
 
-use std::{
-    hash::{Hash, Hasher},
-    sync::Arc,
-};
+use std::sync::Arc;
 
 use overture_core::{
     arrangement::Arrangement,
@@ -41,15 +38,18 @@ impl Part {
     }
 }
 
-/// Identifies a piece: the mood's name, a fingerprint of everything that
-/// shapes its music (so an edited mood map never plays stale stems), and
-/// the part.
+/// Identifies a piece: the mood's name, fingerprints of what shapes its
+/// notes and its sound (so an edited mood map never plays stale stems),
+/// and the part.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PieceKey {
     /// The mood's name.
     pub mood: Arc<str>,
-    /// Fingerprint of the mood's specification and the score's seed.
+    /// Fingerprint of everything that shapes the rendered stems
+    /// ([`fingerprint`]): the notes, the palette and the layered roles.
     pub spec: u64,
+    /// Fingerprint of what shapes the notes alone ([`notes_fingerprint`]).
+    pub notes: u64,
     /// The part.
     pub part: Part,
 }
@@ -60,48 +60,133 @@ impl PieceKey {
         Self {
             mood: mood.name.as_str().into(),
             spec: fingerprint(mood, seed),
+            notes: notes_fingerprint(mood, seed),
             part,
         }
     }
 
-    /// A seed for this piece's composition, derived from the score's seed,
-    /// the mood and the part: stable across runs and platforms.
+    /// The seed of this piece's composition: the notes' fingerprint and
+    /// the part, hashed byte by byte (the same on every run and platform).
+    /// Fields that only change how a piece plays (layer curves, smoothing,
+    /// quantization) or sounds (the palette) leave it as it is.
     pub fn composition_seed(&self) -> u64 {
-        let mut h = Fnv::default();
-        self.spec.hash(&mut h);
-        self.part.hash(&mut h);
+        let mut h = SeedHasher::new();
+        h.u64(self.notes);
+        match self.part {
+            Part::Intro => h.u8(0),
+            Part::Main(n) => h.u8(1).u32(n),
+            Part::Outro => h.u8(2),
+            Part::Stinger(n) => h.u8(3).u32(n),
+        };
         h.finish()
     }
 }
 
-/// A fingerprint of a mood's specification and the score's seed.
-pub fn fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
-    let mut h = Fnv::default();
-    format!("{mood:?}").hash(&mut h);
-    seed.hash(&mut h);
+/// The version of the composition-seed recipe ([`notes_fingerprint`]). It
+/// is hashed in, so a change to the recipe changes every seed on purpose;
+/// bump it whenever the hashed fields change.
+pub const SEED_VERSION: u32 = 2;
+
+/// A fingerprint of the fields of `mood` that shape its notes, with the
+/// score's seed and [`SEED_VERSION`]: the name (each mood gets music of its
+/// own), valence, arousal, tempo, key, mode, main-section length and
+/// variants, drums and the leitmotif. Not hashed: the palette, layers,
+/// layer smoothing and quantization, which change how the notes sound and
+/// play but not what they are.
+pub fn notes_fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
+    let mut h = SeedHasher::new();
+    h.u32(SEED_VERSION).u64(seed).str(&mood.name);
+    h.u32(mood.mood.valence.to_bits())
+        .u32(mood.mood.arousal.to_bits())
+        .u64(mood.bpm.to_bits())
+        .u8(mood.tonic.index());
+    match mood.mode {
+        None => h.u8(0),
+        Some(mode) => h.u8(1).u8(mode_index(mode)),
+    };
+    h.u32(mood.main_bars)
+        .u32(mood.variants)
+        .u8(u8::from(mood.drums));
+    match &mood.motif {
+        None => h.u8(0),
+        Some(motif) => {
+            h.u8(1)
+                .u8(motif.key().tonic.index())
+                .u8(mode_index(motif.key().mode));
+            let notes = motif.realize(motif.key());
+            h.u32(notes.len() as u32);
+            for (start, pitch, duration) in notes {
+                h.u32(start).u8(pitch).u32(duration);
+            }
+            &mut h
+        }
+    };
     h.finish()
 }
 
-/// FNV-1a: a hash that is the same on every run and platform (std's
-/// `DefaultHasher` makes no such promise).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
+/// A fingerprint of everything that shapes the stems of `mood`: its notes
+/// ([`notes_fingerprint`]), its palette and which roles are layered (each
+/// gets a stem of its own). Layer curves, smoothing and quantization only
+/// change playback, so editing them keeps every rendered piece.
+pub fn fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
+    let mut h = SeedHasher::new();
+    h.u64(notes_fingerprint(mood, seed)).str(&mood.palette);
+    let mut roles: Vec<u8> = mood
+        .layers
+        .iter()
+        .map(|l| Role::ALL.iter().position(|r| *r == l.role).unwrap_or(0) as u8)
+        .collect();
+    roles.sort_unstable();
+    roles.dedup();
+    h.u32(roles.len() as u32);
+    for r in roles {
+        h.u8(r);
     }
+    h.finish()
 }
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+fn mode_index(mode: overture_core::key::Mode) -> u8 {
+    overture_core::key::Mode::ALL
+        .iter()
+        .position(|m| *m == mode)
+        .unwrap_or(0) as u8
+}
+
+/// FNV-1a over explicit little-endian bytes: the same on every run and
+/// platform (std's `DefaultHasher` and derived `Hash` make no such promise).
+struct SeedHasher(u64);
+
+impl SeedHasher {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
     }
 
-    fn write(&mut self, bytes: &[u8]) {
+    fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
         for &b in bytes {
             self.0 ^= u64::from(b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
+        self
+    }
+
+    fn u8(&mut self, v: u8) -> &mut Self {
+        self.bytes(&[v])
+    }
+
+    fn u32(&mut self, v: u32) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    fn u64(&mut self, v: u64) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    fn str(&mut self, s: &str) -> &mut Self {
+        self.u64(s.len() as u64).bytes(s.as_bytes())
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

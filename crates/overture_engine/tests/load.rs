@@ -67,7 +67,7 @@ fn layer_level(role: Role) -> f32 {
 }
 
 impl PieceSource for SplitSource {
-    fn make(&mut self, job: &PieceJob) -> Result<Piece, String> {
+    fn make(&mut self, job: &PieceJob) -> Result<Piece, overture_engine::GenerateError> {
         let tempo = Tempo::from_bpm(job.mood.bpm).map_err(|e| e.to_string())?;
         let request = job.request();
         let arrangement = Arrangement::new(

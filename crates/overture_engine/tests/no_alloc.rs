@@ -155,3 +155,48 @@ fn kira_rendering_with_the_conductor_neither_allocates_nor_frees() {
     assert!(left.iter().any(|&x| x != 0.0) || engine.conductor().stats().active_clips > 0);
     assert_eq!(events, 0, "allocations or frees while kira rendered");
 }
+
+#[test]
+fn the_master_bus_limiter_neither_allocates_nor_frees_while_it_limits() {
+    // Loud overlapping clips on both buses, so the limiter works hard, with
+    // its look-ahead crossing clip starts, stops and ramps.
+    let (mut conductor, mut handle) = ConductorBuilder::new().clip_capacity(8).build();
+    let info = MockInfoBuilder::new().build();
+    let loud: Vec<Frame> = (0..4_800)
+        .map(|i| {
+            let x = (i as f32 * 0.37).sin() * 0.8;
+            Frame::new(x, -x)
+        })
+        .collect();
+    let loud = ClipData::from_frames(loud);
+    let mut out = vec![Frame::ZERO; 512];
+    let mut events = 0;
+    for block in 0..400u64 {
+        let now = handle.position();
+        if block % 8 == 0 {
+            let id = handle
+                .schedule(Clip::new(loud.clone(), now + 70).looping(true))
+                .unwrap();
+            handle
+                .set_gain(id, GainRamp::equal_power(now + 200, 900, 0.0))
+                .unwrap();
+            handle.stop(id, now + 1_100).unwrap();
+            handle
+                .schedule(
+                    Clip::new(loud.clone(), now + 300)
+                        .on_bus(overture_engine::Bus::Stinger)
+                        .stop_at(now + 2_000),
+                )
+                .unwrap();
+        }
+        send_commands(&mut handle, block, &loud);
+        let n = [512, 64, 333, 128, 1][block as usize % 5];
+        events += heap_events(|| conductor.process(&mut out[..n], 1.0 / 48_000.0, &info));
+    }
+    let stats = handle.stats();
+    assert!(
+        stats.limited_frames > 10_000,
+        "the limiter engaged: {stats:?}"
+    );
+    assert_eq!(events, 0, "allocations or frees in the limited conductor");
+}

@@ -55,6 +55,8 @@ pub struct ConductorStats {
     pub frames: u64,
     /// Time spent in the audio callback, in nanoseconds.
     pub busy_nanos: u64,
+    /// Frames the master bus limiter turned down (gain below 1).
+    pub limited_frames: u64,
 }
 
 impl ConductorStats {
@@ -128,6 +130,7 @@ impl ConductorHandle {
             unknown_clip: Shared::load(&self.shared.unknown_clip),
             frames: Shared::load(&self.shared.position),
             busy_nanos: Shared::load(&self.shared.busy_nanos),
+            limited_frames: Shared::load(&self.shared.limited),
         }
     }
 

@@ -5,7 +5,10 @@ use std::sync::{Arc, atomic::Ordering};
 use kira::{Frame, info::Info, sound::Sound};
 
 use super::{Command, PENDING_RAMPS_PER_CLIP, Shared};
-use crate::clip::{Bus, ClipData, GainRamp};
+use crate::{
+    clip::{Bus, ClipData, GainRamp},
+    limiter::{Limiter, LimiterSettings},
+};
 
 /// Frames mixed per bus pass: the size of the conductor's scratch buffer.
 const SCRATCH_FRAMES: usize = 256;
@@ -225,6 +228,19 @@ pub struct Conductor {
     buses: [GainTrack; Bus::COUNT],
     scratch: Vec<Frame>,
     position: u64,
+    master: Option<Master>,
+}
+
+/// The master bus: the limiter, and what it needs to look ahead without
+/// changing the timeline.
+#[derive(Debug)]
+struct Master {
+    limiter: Limiter,
+    /// The mix of the samples after the buffer, for the limiter to look at.
+    ahead: Vec<Frame>,
+    /// The clips' and buses' gain states, saved while the look-ahead is mixed.
+    saved_slots: Vec<Option<GainTrack>>,
+    saved_buses: [GainTrack; Bus::COUNT],
 }
 
 impl std::fmt::Debug for Conductor {
@@ -241,7 +257,17 @@ impl Conductor {
         commands: rtrb::Consumer<Command>,
         shared: Arc<Shared>,
         clip_capacity: usize,
+        limiter: Option<LimiterSettings>,
     ) -> Self {
+        let master = limiter.map(|settings| {
+            let limiter = Limiter::with_valid(settings, SCRATCH_FRAMES);
+            Master {
+                ahead: vec![Frame::ZERO; limiter.ahead_frames()],
+                limiter,
+                saved_slots: vec![None; clip_capacity],
+                saved_buses: [GainTrack::new(1.0); Bus::COUNT],
+            }
+        });
         Self {
             commands,
             shared,
@@ -249,7 +275,65 @@ impl Conductor {
             buses: [GainTrack::new(1.0); Bus::COUNT],
             scratch: vec![Frame::ZERO; SCRATCH_FRAMES],
             position: 0,
+            master,
         }
+    }
+
+    /// Mixes every clip and bus into `out` (zeroed) for samples
+    /// `start..start + out.len()`, advancing the gain ramps.
+    fn mix(&mut self, out: &mut [Frame], start: u64) {
+        for (c, chunk) in out.chunks_mut(SCRATCH_FRAMES).enumerate() {
+            let chunk_start = start + (c * SCRATCH_FRAMES) as u64;
+            let chunk_end = chunk_start + chunk.len() as u64;
+            for bus in Bus::ALL {
+                let scratch = &mut self.scratch[..chunk.len()];
+                let mut any = false;
+                for slot in self.slots.iter_mut().flatten() {
+                    if slot.bus == bus && slot.start < chunk_end && slot.end() > chunk_start {
+                        if !any {
+                            scratch.fill(Frame::ZERO);
+                            any = true;
+                        }
+                        slot.mix_into(scratch, chunk_start);
+                    }
+                }
+                if any {
+                    self.buses[bus.index()].apply(scratch, chunk_start);
+                    for (o, s) in chunk.iter_mut().zip(scratch.iter()) {
+                        *o += *s;
+                    }
+                } else {
+                    // Keep the bus's ramps moving even while it is silent.
+                    self.buses[bus.index()].segment(chunk_end, chunk_end);
+                }
+            }
+        }
+    }
+
+    /// Mixes and limits `out` (zeroed, at most `SCRATCH_FRAMES` long) for
+    /// samples `start..`: the look-ahead after it is mixed from the gain
+    /// states as they are now, which are then put back, so the timeline
+    /// moves on only by `out.len()` samples.
+    fn render(&mut self, out: &mut [Frame], start: u64) {
+        self.mix(out, start);
+        let Some(mut master) = self.master.take() else {
+            return;
+        };
+        let end = start + out.len() as u64;
+        for (saved, slot) in master.saved_slots.iter_mut().zip(&self.slots) {
+            *saved = slot.as_ref().map(|s| s.gain);
+        }
+        master.saved_buses = self.buses;
+        master.ahead.fill(Frame::ZERO);
+        self.mix(&mut master.ahead, end);
+        for (saved, slot) in master.saved_slots.iter().zip(&mut self.slots) {
+            if let (Some(gain), Some(slot)) = (saved, slot) {
+                slot.gain = *gain;
+            }
+        }
+        self.buses = master.saved_buses;
+        master.limiter.process(out, &master.ahead);
+        self.master = Some(master);
     }
 
     /// Frames rendered so far (the sample clock).
@@ -334,31 +418,13 @@ impl Sound for Conductor {
         }
         let buffer_start = self.position;
         let buffer_end = buffer_start + out.len() as u64;
+        if dt > 0.0
+            && let Some(master) = &mut self.master
+        {
+            master.limiter.set_sample_rate((1.0 / dt).round() as u32);
+        }
         for (c, chunk) in out.chunks_mut(SCRATCH_FRAMES).enumerate() {
-            let chunk_start = buffer_start + (c * SCRATCH_FRAMES) as u64;
-            let chunk_end = chunk_start + chunk.len() as u64;
-            for bus in Bus::ALL {
-                let scratch = &mut self.scratch[..chunk.len()];
-                let mut any = false;
-                for slot in self.slots.iter_mut().flatten() {
-                    if slot.bus == bus && slot.start < chunk_end && slot.end() > chunk_start {
-                        if !any {
-                            scratch.fill(Frame::ZERO);
-                            any = true;
-                        }
-                        slot.mix_into(scratch, chunk_start);
-                    }
-                }
-                if any {
-                    self.buses[bus.index()].apply(scratch, chunk_start);
-                    for (o, s) in chunk.iter_mut().zip(scratch.iter()) {
-                        *o += *s;
-                    }
-                } else {
-                    // Keep the bus's ramps moving even while it is silent.
-                    self.buses[bus.index()].segment(chunk_end, chunk_end);
-                }
-            }
+            self.render(chunk, buffer_start + (c * SCRATCH_FRAMES) as u64);
         }
         let mut active = 0;
         for entry in &mut self.slots {
@@ -379,6 +445,11 @@ impl Sound for Conductor {
                 .store(sample_rate, Ordering::Release);
         }
         self.shared.active_clips.store(active, Ordering::Release);
+        if let Some(master) = &self.master {
+            self.shared
+                .limited
+                .store(master.limiter.limited_frames(), Ordering::Relaxed);
+        }
         self.shared
             .busy_nanos
             .fetch_add(began.elapsed().as_nanos() as u64, Ordering::Relaxed);

@@ -13,7 +13,8 @@ fn ramp_clip() -> ClipData {
 
 #[test]
 fn clip_starts_at_its_sample_inside_a_buffer() {
-    let (mut conductor, mut handle) = ConductorBuilder::new().build();
+    // The raw mix (the test clip is far above full scale).
+    let (mut conductor, mut handle) = ConductorBuilder::new().limiter(None).unwrap().build();
     let info = MockInfoBuilder::new().build();
     handle.schedule(Clip::new(ramp_clip(), 70)).unwrap();
     let mut out = [Frame::ZERO; 64];
@@ -29,7 +30,8 @@ fn clip_starts_at_its_sample_inside_a_buffer() {
 
 #[test]
 fn ramp_chain_continues_from_the_gain_reached() {
-    let (mut conductor, mut handle) = ConductorBuilder::new().build();
+    // The raw mix (full scale is above the limiter's ceiling).
+    let (mut conductor, mut handle) = ConductorBuilder::new().limiter(None).unwrap().build();
     let info = MockInfoBuilder::new().build();
     let data = ClipData::from_frames(vec![Frame::new(1.0, 1.0); 1]);
     let id = handle.schedule(Clip::new(data, 0).looping(true)).unwrap();

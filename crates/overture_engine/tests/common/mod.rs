@@ -52,7 +52,7 @@ pub struct ToneSource {
 }
 
 impl PieceSource for ToneSource {
-    fn make(&mut self, job: &PieceJob) -> Result<Piece, String> {
+    fn make(&mut self, job: &PieceJob) -> Result<Piece, overture_engine::GenerateError> {
         while !self.gate.load(Ordering::Acquire) {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }

@@ -1,0 +1,129 @@
+//! Composition seeds hash the fields that shape the notes, and only those:
+//! editing how a mood plays (layer curves, smoothing, quantization) keeps
+//! its notes and its rendered stems; changing its palette keeps the notes
+//! and renders them anew; changing its valence composes new notes.
+
+use std::sync::Arc;
+
+use overture_core::{mood::Mood, track::Role};
+use overture_engine::{
+    ModelSource,
+    generator::PieceJob,
+    piece::{Part, PieceKey},
+    score::{Layer, LayerCurve, MoodSpec, Quantize},
+};
+
+const SR: u32 = 48_000;
+const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/pop909-small");
+const SEED: u64 = 7;
+
+fn explore() -> MoodSpec {
+    let mut m = MoodSpec::new("explore", Mood::new(0.4, -0.3).unwrap())
+        .bpm(96.0)
+        .palette("ambient");
+    m.main_bars = 2;
+    m.variants = 1;
+    m.layers = vec![Layer::new(Role::Drums, 0.3, 0.7)];
+    m
+}
+
+/// The notes the shipped composer writes for `part` of `mood`.
+fn notes(mood: &MoodSpec, part: Part) -> overture_core::arrangement::Arrangement {
+    let factory = ModelSource::factory(MODEL);
+    let mut source = factory().expect("the shipped model loads");
+    let job = PieceJob {
+        key: PieceKey::new(mood, SEED, part),
+        mood: Arc::new(mood.clone()),
+        stinger: None,
+        sample_rate: SR,
+    };
+    let piece = source.make(&job).expect("composes and renders");
+    (*piece.arrangement).clone()
+}
+
+#[test]
+fn playback_only_fields_keep_the_seed_and_the_cache_key() {
+    let a = explore();
+    let mut b = explore();
+    b.layers[0].curve = LayerCurve::Switch;
+    b.layers[0].enter = 0.1;
+    b.layer_smoothing_beats = 8.0;
+    b.layer_quantize = Quantize::Bar;
+    for part in [Part::Intro, Part::Main(0), Part::Outro] {
+        let (ka, kb) = (PieceKey::new(&a, SEED, part), PieceKey::new(&b, SEED, part));
+        assert_eq!(ka.composition_seed(), kb.composition_seed(), "{part:?}");
+        assert_eq!(ka, kb, "{part:?}: the stems are reused, not rendered again");
+    }
+}
+
+#[test]
+fn the_palette_and_layered_roles_change_the_stems_not_the_notes() {
+    let a = explore();
+    let mut b = explore();
+    b.palette = "orchestral".into();
+    let mut c = explore();
+    c.layers.push(Layer::new(Role::Bass, 0.5, 0.9));
+    let ka = PieceKey::new(&a, SEED, Part::Main(0));
+    for other in [&b, &c] {
+        let k = PieceKey::new(other, SEED, Part::Main(0));
+        assert_eq!(ka.composition_seed(), k.composition_seed());
+        assert_ne!(ka.spec, k.spec, "a new sound needs a new render");
+    }
+}
+
+#[test]
+fn fields_that_shape_the_notes_change_the_seed() {
+    let a = explore();
+    let base = PieceKey::new(&a, SEED, Part::Main(0)).composition_seed();
+    let mut edits: Vec<(&str, MoodSpec)> = Vec::new();
+    let mut m = explore();
+    m.mood.valence = -0.4;
+    edits.push(("valence", m));
+    let mut m = explore();
+    m.mood.arousal = 0.6;
+    edits.push(("arousal", m));
+    edits.push(("bpm", explore().bpm(120.0)));
+    let mut m = explore();
+    m.drums = false;
+    edits.push(("drums", m));
+    let mut m = explore();
+    m.main_bars = 4;
+    edits.push(("main_bars", m));
+    let mut m = explore();
+    m.name = "wander".into();
+    edits.push(("name", m));
+    for (field, m) in &edits {
+        assert_ne!(
+            base,
+            PieceKey::new(m, SEED, Part::Main(0)).composition_seed(),
+            "{field}"
+        );
+    }
+    // The score's seed and the part, too.
+    assert_ne!(
+        base,
+        PieceKey::new(&a, SEED + 1, Part::Main(0)).composition_seed()
+    );
+    assert_ne!(
+        base,
+        PieceKey::new(&a, SEED, Part::Main(1)).composition_seed()
+    );
+}
+
+#[test]
+fn a_new_layer_curve_keeps_the_notes_and_a_new_valence_changes_them() {
+    let a = explore();
+    let mut curve = explore();
+    curve.layers[0].curve = LayerCurve::Linear;
+    curve.layer_smoothing_beats = 4.0;
+    let mut palette = explore();
+    palette.palette = "chiptune".into();
+    let mut valence = explore();
+    valence.mood.valence = -0.6;
+
+    let reference = notes(&a, Part::Main(0));
+    assert!(reference.tracks.iter().any(|t| !t.notes.is_empty()));
+    assert_eq!(notes(&curve, Part::Main(0)), reference);
+    assert_eq!(notes(&palette, Part::Main(0)), reference);
+    assert_ne!(notes(&valence, Part::Main(0)).tracks, reference.tracks);
+}
