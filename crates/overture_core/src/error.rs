@@ -4,6 +4,7 @@ use std::fmt;
 
 /// A value of the music vocabulary was out of range or could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CoreError {
     /// A number outside its valid range.
     OutOfRange {

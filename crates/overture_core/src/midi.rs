@@ -48,6 +48,7 @@ pub const DRUM_CHANNEL: u8 = 9;
 
 /// Reading or writing a MIDI file failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum MidiError {
     /// The file could not be read or written.
     Io {

@@ -64,6 +64,7 @@ pub const PENDING_RAMPS_PER_CLIP: usize = 4;
 /// [`SoundData`](kira::sound::SoundData) it can be passed to
 /// [`AudioManager::play`](kira::AudioManager::play).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[must_use = "a builder does nothing until it is built or used"]
 pub struct ConductorBuilder {
     /// Clips that can be scheduled (waiting or playing) at once. Further
     /// schedules are rejected and counted in

@@ -228,6 +228,7 @@ pub struct DirectorStats {
 
 /// Why the director refused a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DirectorError {
     /// No mood of that name in the score.
     UnknownMood {

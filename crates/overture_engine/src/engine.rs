@@ -12,6 +12,7 @@ use crate::{
 
 /// Why an [`Engine`] could not start.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EngineError<E> {
     /// The backend failed to start (for the offline backend: invalid settings).
     Backend(E),

@@ -154,6 +154,7 @@ struct Done {
 
 /// Settings of a [`Generator`].
 #[derive(Clone)]
+#[must_use = "a builder does nothing until it is built or used"]
 pub struct GeneratorSettings {
     /// Builds the piece source on the worker.
     pub factory: SourceFactory,

@@ -80,6 +80,7 @@ impl Default for LimiterSettings {
 
 /// Invalid [`LimiterSettings`]: the field, the valid range and the value found.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum LimiterError {
     /// The ceiling was outside −60..=0 dBTP (or not a number).
     Ceiling(f32),

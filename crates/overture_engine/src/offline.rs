@@ -42,6 +42,7 @@ impl OfflineSettings {
 
 /// Invalid [`OfflineSettings`], or rendering before kira started the backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OfflineError {
     /// The sample rate was outside 1000..=384000.
     SampleRate(u32),

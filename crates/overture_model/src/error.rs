@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong loading, training or running the composer.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ModelError {
     /// A weights, config or vocabulary file is missing, truncated or does not match.
     Weights {

@@ -1,6 +1,23 @@
 //! Overture's composer: a small mood-conditioned music transformer written
 //! with candle, its token language, training on POP909 and evaluation.
 //!
+//! ```
+//! use overture_core::{mood::Mood, section::SectionKind};
+//! use overture_model::{Composer, Request};
+//!
+//! // The shipped composer is compiled in (the default `bundled` feature).
+//! let composer = Composer::bundled()?;
+//! let mut request = Request::new(Mood::new(-0.5, 0.7)?, SectionKind::Main);
+//! request.bars = 4;
+//! request.seed = 7;
+//! let section = composer.compose(&request)?;
+//! assert_eq!(section.bars, 4);
+//! assert!(section.tracks.iter().any(|t| !t.notes.is_empty()));
+//! // The same request and seed give the same notes.
+//! assert_eq!(composer.compose(&request)?, section);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The path through this crate: [`corpus`] reads songs into key-normalized
 //! bars and [`tokens`] writes them as sequences; [`transformer`] is the
 //! network and [`train`] fits it; [`composer`] samples new sections from a

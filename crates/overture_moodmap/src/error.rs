@@ -22,6 +22,7 @@ impl fmt::Display for Location {
 
 /// The kind of mistake a [`MoodMapError`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The file could not be read.
     Io,

@@ -4,6 +4,7 @@ use std::{fmt, path::PathBuf};
 
 /// Rendering or exporting failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SynthError {
     /// No built-in palette has this name.
     UnknownPalette {

@@ -14,6 +14,7 @@ pub struct ClipId(u64);
 
 /// Why a command could not be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CommandError {
     /// The command queue is full: the audio thread has not drained it since
     /// `capacity` commands were sent (it drains it on every callback).

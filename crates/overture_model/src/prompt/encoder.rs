@@ -26,6 +26,7 @@ static BUNDLED_WEIGHTS: &[u8] = include_bytes!("../../models/prompt-minilm-stati
 /// Both variants print as one line naming the file, e.g.
 /// `models/prompt-minilm-static.safetensors: the prompt encoder's weights are missing`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EncoderError {
     /// The file does not exist or cannot be read.
     Missing {
