@@ -6,7 +6,7 @@
 //! on the sixteenth grid, at most [`MAX_MOTIF_BARS`] bars and
 //! [`MAX_MOTIF_NOTES`] notes. Each note is kept relative to the file's key —
 //! the key signature when the file has one, else the key
-//! [`estimate_key`](crate::analysis::estimate_key) finds — as a scale
+//! [`estimate_key`] finds — as a scale
 //! degree plus a chromatic alteration. [`Motif::realize`] maps the degrees
 //! into another key and mode, so a theme written in C major comes back in
 //! D minor with a minor third where it had a major one (a *diatonic*

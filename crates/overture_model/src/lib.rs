@@ -21,7 +21,7 @@
 //! The path through this crate: [`corpus`] reads songs into key-normalized
 //! bars and [`tokens`] writes them as sequences; [`transformer`] is the
 //! network and [`train`] fits it; [`composer`] samples new sections from a
-//! mood [`Request`](composer::Request) and decodes them into
+//! mood [`Request`] and decodes them into
 //! [`Arrangement`](overture_core::arrangement::Arrangement)s, with drums from
 //! [`drums`]; [`eval`] measures the result.
 #![warn(missing_docs)]

@@ -7,7 +7,7 @@
 //!   request's arousal is set so that its density control lands on that level
 //!   at intensity ½ (arousal = level / 3 − 1, clamped to [−1, 1]), and its
 //!   intensity to ½.
-//! * **Mode**: major when the [majorness](overture_core::analysis::majorness)
+//! * **Mode**: major when the [`majorness`]
 //!   relative to the file's key (its key signature, else
 //!   [estimated](overture_core::analysis::estimate_key)) is at least ½, else minor.
 //! * **Register**: the median pitch of the melody (the part whose suggested

@@ -1,10 +1,10 @@
 //! The synthesizer of Overture: notes become stereo stems.
 //!
 //! An [`Arrangement`](overture_core::arrangement::Arrangement) and a
-//! [`Palette`](palette::Palette) go into [`render`](render::render), which
+//! [`Palette`] go into [`render()`](fn@render), which
 //! gives one stem per track and their mix, normalized to a target loudness with
 //! a true-peak ceiling. Main sections come out as seamless loops. The central
-//! pieces live in [`render`] (the renderer), [`instrument`] (voices, drums,
+//! pieces live in [`render`](mod@render) (the renderer), [`instrument`] (voices, drums,
 //! SoundFonts), [`palette`] (built-in palettes), [`loudness`] (EBU R128) and
 //! [`wav`] (export with provenance).
 //!

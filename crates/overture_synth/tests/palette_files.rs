@@ -39,12 +39,11 @@ fn the_palette_fuzz_seeds_are_the_builtin_palettes() {
         let palette = Palette::builtin(name).unwrap();
         let path = dir.join(format!("builtin-{name}.ron"));
         if std::env::var_os("OVERTURE_WRITE_FUZZ_SEEDS").is_some() {
-            let text =
-                ron::ser::to_string_pretty(&palette, ron::ser::PrettyConfig::new()).unwrap();
+            let text = ron::ser::to_string_pretty(&palette, ron::ser::PrettyConfig::new()).unwrap();
             std::fs::write(&path, text).unwrap();
         }
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(Palette::parse(&text, &path).unwrap(), palette, "{name}");
     }
 }

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         "deps" => ensure_system_packages(&[SYSTEM_PACKAGES, TEST_PACKAGES].concat()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  demo    render the demo piece into stems (target/demo)\n  test    formatting, clippy and the whole test suite (what CI runs)\n  deps    install the system packages the build needs\n  theme   regenerate assets/music/theme.mid"
+                "usage: cargo xtask <task>\n\n  demo    render the demo piece into stems (target/demo)\n  test    formatting, clippy, docs and the whole test suite (what CI runs)\n  deps    install the system packages the build needs\n  theme   regenerate assets/music/theme.mid"
             );
             return ExitCode::from(2);
         }
@@ -199,6 +199,10 @@ fn test() -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // The published crates' docs: no broken or redundant links.
+    run(cargo()
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
     run(cargo().args(["test", "--workspace"]))
 }
 
