@@ -20,6 +20,15 @@ pub enum SynthError {
         /// The value received.
         found: String,
     },
+    /// A palette's number is out of range or not a number.
+    InvalidPalette {
+        /// The field, for example `melody.reverb_send`.
+        field: String,
+        /// The valid range, in words.
+        expected: &'static str,
+        /// The value found.
+        found: String,
+    },
     /// A palette file or SoundFont could not be read.
     Asset {
         /// The file.
@@ -49,6 +58,11 @@ impl fmt::Display for SynthError {
                 expected,
                 found,
             } => write!(f, "the {what} must be {expected}, but was {found}"),
+            SynthError::InvalidPalette {
+                field,
+                expected,
+                found,
+            } => write!(f, "{field}: expected {expected}, found {found}"),
             SynthError::Asset { path, reason } => write!(f, "{}: {reason}", path.display()),
             SynthError::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }

@@ -33,6 +33,13 @@ pub struct ReverbSettings {
     pub damping: f32,
 }
 
+/// The longest reverberation time a palette may ask for, in seconds.
+pub const MAX_REVERB_SECS: f32 = 20.0;
+/// The longest attack, decay or release a palette may ask for, in seconds.
+pub const MAX_ENVELOPE_SECS: f32 = 30.0;
+/// The highest instrument gain a palette may ask for (linear).
+pub const MAX_GAIN: f32 = 4.0;
+
 /// An instrument for every role.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Palette {
@@ -89,14 +96,83 @@ impl Palette {
     }
 
     /// Reads a palette from RON text; `path` names the file in errors.
+    /// Every number must lie in its range ([`Palette::validate`]).
     pub fn parse(text: &str, path: &Path) -> Result<Palette, SynthError> {
-        ron::from_str(text).map_err(|e| SynthError::Asset {
+        let palette: Palette = ron::from_str(text).map_err(|e| SynthError::Asset {
             path: path.to_path_buf(),
             reason: format!(
                 "line {}, column {}: {}",
                 e.span.start.line, e.span.start.col, e.code
             ),
-        })
+        })?;
+        palette.validate().map_err(|e| SynthError::Asset {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Ok(palette)
+    }
+
+    /// Checks that every number is finite and in range, so a render's
+    /// length, memory and level stay bounded: reverb time 0 to
+    /// [`MAX_REVERB_SECS`] s, room size 10 to 30 m, damping, sustain, send
+    /// 0 to 1, pan −1 to 1, gain 0 to [`MAX_GAIN`], velocity curve 0 to 8,
+    /// envelope times 0 to [`MAX_ENVELOPE_SECS`] s. [`render`](crate::render())
+    /// checks it too, for palettes built in code.
+    pub fn validate(&self) -> Result<(), SynthError> {
+        let check = |field: String, value: f32, lo: f32, hi: f32, expected: &'static str| {
+            if value.is_finite() && (lo..=hi).contains(&value) {
+                Ok(())
+            } else {
+                Err(SynthError::InvalidPalette {
+                    field,
+                    expected,
+                    found: value.to_string(),
+                })
+            }
+        };
+        let r = &self.reverb;
+        check(
+            "reverb.room_size".into(),
+            r.room_size,
+            10.0,
+            30.0,
+            "10 to 30 (metres)",
+        )?;
+        check(
+            "reverb.time".into(),
+            r.time,
+            0.0,
+            MAX_REVERB_SECS,
+            "0 to 20 (seconds)",
+        )?;
+        check("reverb.damping".into(), r.damping, 0.0, 1.0, "0 to 1")?;
+        for role in Role::ALL {
+            let i = self.instrument(role);
+            let at = |field: &str| format!("{}.{field}", role.name());
+            check(at("gain"), i.gain, 0.0, MAX_GAIN, "0 to 4")?;
+            check(at("pan"), i.pan, -1.0, 1.0, "-1 to 1")?;
+            check(at("velocity_curve"), i.velocity_curve, 0.0, 8.0, "0 to 8")?;
+            check(at("reverb_send"), i.reverb_send, 0.0, 1.0, "0 to 1")?;
+            let e = &i.envelope;
+            let secs = "0 to 30 (seconds)";
+            check(
+                at("envelope.attack"),
+                e.attack,
+                0.0,
+                MAX_ENVELOPE_SECS,
+                secs,
+            )?;
+            check(at("envelope.decay"), e.decay, 0.0, MAX_ENVELOPE_SECS, secs)?;
+            check(at("envelope.sustain"), e.sustain, 0.0, 1.0, "0 to 1")?;
+            check(
+                at("envelope.release"),
+                e.release,
+                0.0,
+                MAX_ENVELOPE_SECS,
+                secs,
+            )?;
+        }
+        Ok(())
     }
 
     /// The instrument that plays `role`.

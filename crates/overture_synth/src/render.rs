@@ -164,6 +164,7 @@ pub fn render_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Rendered, SynthError> {
     settings.validate()?;
+    palette.validate()?;
     let sr = settings.sample_rate;
     let tempo = arrangement.tempo;
     let musical = tempo.ticks_to_samples(arrangement.length_ticks(), sr) as usize;

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use overture_synth::Palette;
+use overture_core::prelude::*;
+use overture_synth::{Palette, RenderSettings, render::render};
 
 #[test]
 fn every_builtin_palette_written_as_ron_reads_back_equal() {
@@ -46,4 +47,36 @@ fn the_palette_fuzz_seeds_are_the_builtin_palettes() {
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(Palette::parse(&text, &path).unwrap(), palette, "{name}");
     }
+}
+
+/// Found by the palette fuzz target: a reverb time of `inf` (with a send of
+/// 5.1) was accepted, and the render's tail length overflowed (a panic in
+/// builds with overflow checks, a runaway allocation without). Now the file
+/// is refused, naming the field, and a palette built in code with such a
+/// number is refused by the renderer.
+#[test]
+fn a_palette_with_an_infinite_reverb_is_refused_not_rendered() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/infinite-reverb-time.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let e = Palette::parse(&text, Path::new("palettes/crash.ron")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "palettes/crash.ron: reverb.time: expected 0 to 20 (seconds), found inf"
+    );
+
+    let mut palette = Palette::builtin("ambient").unwrap();
+    palette.melody.reverb_send = 5.1;
+    let mut a = Arrangement::new(
+        SectionKind::Main,
+        Tempo::from_bpm(120.0).unwrap(),
+        Meter::FOUR_FOUR,
+        Key::default(),
+        1,
+    );
+    a.track_mut(Role::Melody).notes = vec![Note::new(0, 60, 240, 100)];
+    let e = render(&a, &palette, &RenderSettings::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "melody.reverb_send: expected 0 to 1, found 5.1"
+    );
 }
