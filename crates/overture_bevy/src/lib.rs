@@ -85,7 +85,8 @@ pub struct OverturePlugin {
     pub backend: MusicBackend,
     /// Threaded (games) or inline (deterministic offline renders) generation.
     pub generation: GeneratorMode,
-    /// Bytes of rendered stems kept ready.
+    /// Bytes of rendered stems kept ready (default
+    /// [`DEFAULT_CACHE_BYTES`](overture_engine::cache::DEFAULT_CACHE_BYTES), 128 MiB).
     pub cache_bytes: usize,
     /// Replaces the model with another piece source (tests, custom synths).
     pub source: Option<SourceFactory>,
@@ -100,7 +101,7 @@ impl Default for OverturePlugin {
             model: ModelLocation::Bundled,
             backend: MusicBackend::Auto,
             generation: GeneratorMode::Threaded,
-            cache_bytes: 128 * 1024 * 1024,
+            cache_bytes: overture_engine::cache::DEFAULT_CACHE_BYTES,
             source: None,
             threat_signals: ThreatSignals::default(),
         }

@@ -5,8 +5,9 @@ use std::{collections::HashMap, sync::Arc};
 
 use crate::piece::{Piece, PieceKey};
 
-/// Default capacity: 64 MiB of audio.
-pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Default capacity: 128 MiB of audio (about 5.8 minutes of stereo stems at
+/// 48 kHz), the one default for the director, the cache and the plugin.
+pub const DEFAULT_CACHE_BYTES: usize = 128 * 1024 * 1024;
 
 /// Counters of a [`StemCache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -62,7 +62,8 @@ pub struct DirectorSettings {
     /// conductor. Must exceed `safety_frames` by more than the time between
     /// two updates. Default 8192.
     pub commit_frames: u64,
-    /// Bytes of rendered audio the stem cache holds. Default 64 MiB.
+    /// Bytes of rendered audio the stem cache holds. Default
+    /// [`DEFAULT_CACHE_BYTES`](crate::cache::DEFAULT_CACHE_BYTES).
     pub cache_bytes: usize,
     /// How long a stinger may wait for its music, in frames, before it is
     /// dropped (and counted). Default one second.
