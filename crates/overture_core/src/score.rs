@@ -396,8 +396,8 @@ impl Score {
             if self.moods[..i].iter().any(|o| o.name == m.name) {
                 return Err(ScoreError::new(at("name"), "a unique name", "a duplicate"));
             }
-            if !(m.bpm.is_finite() && (30.0..=300.0).contains(&m.bpm)) {
-                return Err(ScoreError::new(at("bpm"), "between 30 and 300", m.bpm));
+            if !crate::time::Tempo::is_music_bpm(m.bpm) {
+                return Err(ScoreError::new(at("bpm"), "between 20 and 300", m.bpm));
             }
             if !(1..=64).contains(&m.main_bars) {
                 return Err(ScoreError::new(

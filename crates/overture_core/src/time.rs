@@ -40,6 +40,18 @@ impl Tempo {
     pub const MIN_BPM: f64 = 10.0;
     /// The fastest tempo accepted, in BPM.
     pub const MAX_BPM: f64 = 400.0;
+    /// The slowest tempo music may be asked for, in BPM: composer
+    /// requests, scores, mood maps and prompts share this range. (A MIDI
+    /// file may hold anything from [`MIN_BPM`](Self::MIN_BPM).)
+    pub const MIN_MUSIC_BPM: f64 = 20.0;
+    /// The fastest tempo music may be asked for, in BPM.
+    pub const MAX_MUSIC_BPM: f64 = 300.0;
+
+    /// Whether `bpm` is a number in
+    /// [`MIN_MUSIC_BPM`](Self::MIN_MUSIC_BPM)..=[`MAX_MUSIC_BPM`](Self::MAX_MUSIC_BPM).
+    pub fn is_music_bpm(bpm: f64) -> bool {
+        bpm.is_finite() && (Self::MIN_MUSIC_BPM..=Self::MAX_MUSIC_BPM).contains(&bpm)
+    }
 
     /// A tempo in beats per minute, rounded to a thousandth of a BPM.
     ///

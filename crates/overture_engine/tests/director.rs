@@ -333,7 +333,7 @@ fn unknown_names_are_refused_with_what_exists() {
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "invalid score: mood `calm`: bpm: expected between 30 and 300, found 500"
+        "invalid score: mood `calm`: bpm: expected between 20 and 300, found 500"
     );
 }
 

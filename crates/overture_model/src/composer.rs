@@ -182,7 +182,7 @@ impl Request {
                 format!("expected 1 to 64 bars, found {}", self.bars),
             );
         }
-        if !(self.bpm.is_finite() && (20.0..=300.0).contains(&self.bpm)) {
+        if !Tempo::is_music_bpm(self.bpm) {
             return bad(
                 "tempo",
                 format!("expected 20 to 300 BPM, found {}", self.bpm),

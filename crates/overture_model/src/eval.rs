@@ -209,7 +209,8 @@ pub fn segment_arrangement(song: &GridSong, seg: &Segment) -> Arrangement {
         TokenMode::Major => Mode::Major,
         TokenMode::Minor => Mode::Minor,
     };
-    let tempo = Tempo::from_bpm(song.bpm.clamp(20.0, 300.0)).expect("clamped");
+    let tempo = Tempo::from_bpm(song.bpm.clamp(Tempo::MIN_MUSIC_BPM, Tempo::MAX_MUSIC_BPM))
+        .expect("clamped");
     let mut arr = Arrangement::new(
         seg.kind,
         tempo,

@@ -77,7 +77,7 @@ pub fn plan(bpm: f64, seconds: f64) -> Result<PiecePlan, ModelError> {
             message: format!("expected 1 to 1200 seconds, found {seconds}"),
         });
     }
-    if !(bpm.is_finite() && (20.0..=300.0).contains(&bpm)) {
+    if !overture_core::time::Tempo::is_music_bpm(bpm) {
         return Err(ModelError::Request {
             field: "tempo",
             message: format!("expected 20 to 300 BPM, found {bpm}"),

@@ -20,6 +20,7 @@ use overture_core::{
     analysis::{estimate_key, majorness, notes_per_bar, weighted_pitches},
     key::{Key, Mode},
     midi::read_midi,
+    time::Tempo,
     track::Role,
 };
 
@@ -83,7 +84,10 @@ impl Style {
         pitches.sort_unstable();
         Ok(Self {
             path: path.to_path_buf(),
-            bpm: song.tempo.bpm().clamp(20.0, 300.0),
+            bpm: song
+                .tempo
+                .bpm()
+                .clamp(Tempo::MIN_MUSIC_BPM, Tempo::MAX_MUSIC_BPM),
             notes_per_bar: notes_per_bar(&arr, &pitched),
             majorness: majorness(&arr),
             key,

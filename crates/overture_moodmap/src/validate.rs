@@ -165,7 +165,14 @@ impl<'a> Cx<'a> {
     }
 
     fn tempo(&self, path: &[Seg], bpm: f64) {
-        self.range(path, bpm, 30.0, 300.0, "a tempo between 30 and 300 BPM")
+        use overture_core::time::Tempo;
+        self.range(
+            path,
+            bpm,
+            Tempo::MIN_MUSIC_BPM,
+            Tempo::MAX_MUSIC_BPM,
+            "a tempo between 20 and 300 BPM",
+        )
     }
 
     fn key(&self, path: &[Seg], key: &str) {

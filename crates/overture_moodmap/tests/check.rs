@@ -84,7 +84,7 @@ fn every_problem_is_reported_in_the_order_of_the_file() {
     assert_eq!(
         messages(source),
         [
-            "maps/test.moodmap.ron:2:12: tempo: expected a tempo between 30 and 300 BPM, found 900",
+            "maps/test.moodmap.ron:2:12: tempo: expected a tempo between 20 and 300 BPM, found 900",
             "maps/test.moodmap.ron:3:14: palette: expected a readable palette file, found \
              \"palettes/missing.ron\" (No such file or directory (os error 2))",
             "maps/test.moodmap.ron:6:28: moods.fight.valence: expected between -1 and 1, found 3",
@@ -105,7 +105,7 @@ fn every_problem_is_reported_in_the_order_of_the_file() {
         MoodMap::parse(source, Path::new("maps/test.moodmap.ron"))
             .unwrap_err()
             .to_string(),
-        "maps/test.moodmap.ron:2:12: tempo: expected a tempo between 30 and 300 BPM, found 900"
+        "maps/test.moodmap.ron:2:12: tempo: expected a tempo between 20 and 300 BPM, found 900"
     );
 }
 

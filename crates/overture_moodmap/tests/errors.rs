@@ -180,7 +180,7 @@ fn out_of_range_numbers_are_located_at_the_value() {
     check(
         &edit("tempo: 140", "tempo: 400"),
         ErrorKind::OutOfRange,
-        "maps/test.moodmap.ron:6:55: moods.fight.tempo: expected a tempo between 30 and 300 BPM, found 400",
+        "maps/test.moodmap.ron:6:55: moods.fight.tempo: expected a tempo between 20 and 300 BPM, found 400",
     );
     check(
         &edit("valence: 0.5", "valence: 2.0"),

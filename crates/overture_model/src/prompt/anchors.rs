@@ -89,7 +89,7 @@ impl AnchorSet {
                 return Err(format!("{}: intensity {x} is outside [0, 1]", at()));
             }
             if let Some(t) = a.tempo
-                && !(20.0..=300.0).contains(&t)
+                && !overture_core::time::Tempo::is_music_bpm(t)
             {
                 return Err(format!("{}: tempo {t} is outside 20 to 300 BPM", at()));
             }

@@ -36,7 +36,7 @@ pub(crate) fn read_fact(
     if let Ok(bpm) = number.parse::<f64>()
         && (w.ends_with("bpm") || next == Some("bpm"))
     {
-        if !(20.0..=300.0).contains(&bpm) {
+        if !overture_core::time::Tempo::is_music_bpm(bpm) {
             return Err(format!("tempo `{bpm} BPM` is out of range (20 to 300 BPM)"));
         }
         return Ok(Some((
