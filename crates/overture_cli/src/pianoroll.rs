@@ -9,7 +9,7 @@ use plotters::{
     style::{FontStyle, register_font},
 };
 
-static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 
 /// Colour of each role's notes.
 pub fn role_colour(role: Role) -> RGBColor {
