@@ -2,26 +2,20 @@
 //! MIDI and a piano roll with provenance, deterministically; bad requests and
 //! bad model or corpus paths give one clear error line.
 
+mod common;
+
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
 };
 
+use common::overture;
+
 use overture_core::{midi::read_midi, track::Role};
 use overture_synth::wav;
 
-fn overture(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_overture"))
-        .args(args)
-        .output()
-        .expect("the overture binary runs")
-}
-
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-compose-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    common::fresh_path(&format!("compose-{name}"))
 }
 
 fn model() -> String {

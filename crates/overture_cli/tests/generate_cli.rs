@@ -2,10 +2,14 @@
 //! index page, carries provenance, repeats for the same seed, states a motif,
 //! and refuses bad input with one line while leaving the output folder alone.
 
+mod common;
+
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
+
+use common::overture;
 
 use overture_core::{
     arrangement::Arrangement,
@@ -17,17 +21,8 @@ use overture_core::{
 };
 use overture_synth::wav;
 
-fn overture(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_overture"))
-        .args(args)
-        .output()
-        .expect("the overture binary runs")
-}
-
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-generate-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::fresh_path(&format!("generate-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

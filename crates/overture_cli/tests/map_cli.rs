@@ -2,26 +2,18 @@
 //! `file:line:column: field: expected …, found …` and fails, or one `ok`
 //! line per map and succeeds: what a game's CI runs.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+mod common;
 
-fn overture(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_overture"))
-        .args(args)
-        .output()
-        .expect("the overture binary runs")
-}
+use std::path::{Path, PathBuf};
+
+use common::overture;
 
 fn moodmaps() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/moodmaps")
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-map-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::fresh_path(&format!("map-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -1,30 +1,24 @@
 //! End-to-end: `overture render` writes stems, mix, MIDI and a piano roll, and
 //! bad input gives one clear error line and a non-zero exit.
 
+mod common;
+
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
+
+use common::overture;
 
 use overture_core::{midi::read_midi, track::Role};
 use overture_synth::{loudness, wav};
-
-fn overture(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_overture"))
-        .args(args)
-        .output()
-        .expect("the overture binary runs")
-}
 
 fn theme() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/music/theme.mid")
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    common::fresh_path(&format!("cli-{name}"))
 }
 
 #[test]
