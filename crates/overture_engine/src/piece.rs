@@ -102,7 +102,7 @@ pub fn notes_fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
         .u8(mood.tonic.index());
     match mood.mode {
         None => h.u8(0),
-        Some(mode) => h.u8(1).u8(mode_index(mode)),
+        Some(mode) => h.u8(1).str(mode.name()),
     };
     h.u32(mood.main_bars)
         .u32(mood.variants)
@@ -112,7 +112,7 @@ pub fn notes_fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
         Some(motif) => {
             h.u8(1)
                 .u8(motif.key().tonic.index())
-                .u8(mode_index(motif.key().mode));
+                .str(motif.key().mode.name());
             let notes = motif.realize(motif.key());
             h.u32(notes.len() as u32);
             for (start, pitch, duration) in notes {
@@ -131,25 +131,10 @@ pub fn notes_fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
 pub fn fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
     let mut h = SeedHasher::new();
     h.u64(notes_fingerprint(mood, seed)).str(&mood.palette);
-    let mut roles: Vec<u8> = mood
-        .layers
-        .iter()
-        .map(|l| Role::ALL.iter().position(|r| *r == l.role).unwrap_or(0) as u8)
-        .collect();
-    roles.sort_unstable();
-    roles.dedup();
-    h.u32(roles.len() as u32);
-    for r in roles {
-        h.u8(r);
+    for role in Role::ALL {
+        h.u8(u8::from(mood.layers.iter().any(|l| l.role == role)));
     }
     h.finish()
-}
-
-fn mode_index(mode: overture_core::key::Mode) -> u8 {
-    overture_core::key::Mode::ALL
-        .iter()
-        .position(|m| *m == mode)
-        .unwrap_or(0) as u8
 }
 
 /// FNV-1a over explicit little-endian bytes: the same on every run and
