@@ -1,6 +1,7 @@
 //! Evaluation: held-out loss, controllability over a valence × arousal grid,
-//! musical sanity against the held-out songs, and speed. `overture eval`
-//! writes the report as JSON and Markdown.
+//! musical sanity against the held-out songs, melodic form against the
+//! held-out songs ([`crate::form`]), and speed. `overture eval` writes the
+//! report as JSON and Markdown.
 
 use std::time::Instant;
 
@@ -20,6 +21,7 @@ use crate::{
     composer::{Composer, Request, Sampling},
     corpus::{self, GridSong, Segment},
     error::ModelError,
+    form::MelodyForm,
     tokens::{DURATIONS, TokenMode},
     train::{Dataset, held_out_loss},
 };
@@ -82,6 +84,105 @@ fn at_most(name: &str, value: f64, goal: f64) -> Check {
     }
 }
 
+/// The length of the windows whose melodic form is compared: generated main
+/// sections of this many bars and held-out main windows of this many bars.
+pub const FORM_BARS: usize = 8;
+
+/// One melodic-form statistic on both sides (see [`crate::form`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FormRow {
+    /// The statistic.
+    pub statistic: String,
+    /// Over the held-out POP909 8-bar main windows.
+    pub held_out: f64,
+    /// Over the generated 8-bar main sections.
+    pub generated: f64,
+}
+
+impl FormRow {
+    /// The four statistics of [`MelodyForm`], held-out beside generated.
+    pub fn table(held_out: &MelodyForm, generated: &MelodyForm) -> Vec<FormRow> {
+        let stats: [(&str, fn(&MelodyForm) -> f64); 4] = [
+            (
+                "bars whose onset rhythm repeats an earlier bar's",
+                MelodyForm::rhythm_repeat_share,
+            ),
+            (
+                "bars whose interval sequence (>= 2 intervals) repeats an earlier bar's (motif)",
+                MelodyForm::motif_repeat_share,
+            ),
+            (
+                "stepwise motion (intervals of at most 2 semitones)",
+                MelodyForm::stepwise_share,
+            ),
+            (
+                "phrase parallelism (rhythm Jaccard of bars i and i+4)",
+                MelodyForm::phrase_parallelism,
+            ),
+        ];
+        stats
+            .into_iter()
+            .map(|(name, f)| FormRow {
+                statistic: name.into(),
+                held_out: f(held_out),
+                generated: f(generated),
+            })
+            .collect()
+    }
+}
+
+/// The melody's form over the held-out songs' main windows of exactly
+/// [`FORM_BARS`] bars ([`corpus::segments`]: one window from each phrase
+/// start inside a main part, so windows may overlap), each built by
+/// [`segment_arrangement`] and measured by [`MelodyForm::of_track`] like a
+/// generated section.
+pub fn reference_form(songs: &[GridSong]) -> MelodyForm {
+    let mut form = MelodyForm::default();
+    for seg in corpus::segments(songs)
+        .iter()
+        .filter(|s| s.kind == SectionKind::Main && s.len == FORM_BARS)
+    {
+        let arr = segment_arrangement(&songs[seg.song], seg);
+        form.add(&MelodyForm::of_track(&arr, Role::Melody));
+    }
+    form
+}
+
+/// The form checks: repetition statistics at least the held-out values,
+/// stepwise motion within 0.05 of the held-out share.
+pub fn form_checks(held_out: &MelodyForm, generated: &MelodyForm) -> Vec<Check> {
+    let not_below = |name: &str, f: fn(&MelodyForm) -> f64| {
+        let (value, goal) = (f(generated), f(held_out));
+        Check {
+            name: format!("melody form: {name}"),
+            value,
+            goal: format!(">= {goal:.3} (held-out)"),
+            pass: value >= goal,
+        }
+    };
+    let distance = (generated.stepwise_share() - held_out.stepwise_share()).abs();
+    vec![
+        not_below(
+            "bars repeating an earlier bar's rhythm",
+            MelodyForm::rhythm_repeat_share,
+        ),
+        not_below(
+            "bars repeating an earlier bar's intervals (motif)",
+            MelodyForm::motif_repeat_share,
+        ),
+        not_below(
+            "phrase parallelism (bars i and i+4)",
+            MelodyForm::phrase_parallelism,
+        ),
+        Check {
+            name: "melody form: |stepwise share - held-out stepwise share|".into(),
+            value: distance,
+            goal: format!("<= 0.05 (held-out {:.3})", held_out.stepwise_share()),
+            pass: distance <= 0.05,
+        },
+    ]
+}
+
 /// One grid cell's averages.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cell {
@@ -116,6 +217,9 @@ pub struct EvalReport {
     pub checks: Vec<Check>,
     /// Extra measurements without goals (unconstrained sampling, drums…).
     pub notes: Vec<(String, f64)>,
+    /// Melodic form: held-out windows beside generated main sections.
+    #[serde(default)]
+    pub form: Vec<FormRow>,
 }
 
 impl EvalReport {
@@ -139,6 +243,17 @@ impl EvalReport {
                 c.goal,
                 if c.pass { "pass" } else { "FAIL" }
             ));
+        }
+        if !self.form.is_empty() {
+            s.push_str(&format!(
+                "\n## Melody form ({FORM_BARS}-bar windows, top note per onset)\n\n| statistic | POP909 held-out | generated |\n|---|---|---|\n"
+            ));
+            for r in &self.form {
+                s.push_str(&format!(
+                    "| {} | {:.3} | {:.3} |\n",
+                    r.statistic, r.held_out, r.generated
+                ));
+            }
         }
         s.push_str("\n## Other measurements\n\n| measurement | value |\n|---|---|\n");
         for (k, v) in &self.notes {
@@ -275,6 +390,8 @@ pub fn evaluate(
     let ref_hist = |f: fn(&Arrangement) -> Vec<f64>| {
         analysis::mean_histogram(&reference.iter().map(f).collect::<Vec<_>>())
     };
+    let form_held_out = reference_form(&data.held_out_songs);
+    let mut form_generated = MelodyForm::default();
     let (ref_pc, ref_dur, ref_ioi) = (
         ref_hist(analysis::pitch_class_histogram),
         ref_hist(analysis::duration_histogram),
@@ -344,6 +461,9 @@ pub fn evaluate(
                 for a in set {
                     in_key.push(analysis::in_key_ratio(a));
                     chord_tone.push(analysis::chord_tone_ratio_strong_beats(a));
+                }
+                if main.bars as usize == FORM_BARS {
+                    form_generated.add(&MelodyForm::of_track(main, Role::Melody));
                 }
                 hist_pc.push(analysis::pitch_class_histogram(main));
                 hist_dur.push(analysis::duration_histogram(main));
@@ -422,7 +542,7 @@ pub fn evaluate(
     );
 
     let n = sets.max(1) as f64;
-    let checks = vec![
+    let mut checks = vec![
         at_least(
             "Spearman(arousal, pitched notes per bar)",
             analysis::spearman(&xs_a, &dens),
@@ -476,6 +596,7 @@ pub fn evaluate(
             0.5,
         ),
     ];
+    checks.extend(form_checks(&form_held_out, &form_generated));
     let notes = vec![
         (
             "Spearman(valence, major-ness with chords estimated from the notes per half bar)"
@@ -511,6 +632,14 @@ pub fn evaluate(
             reference.len() as f64,
         ),
         ("generated mood sets".to_string(), sets as f64),
+        (
+            "held-out 8-bar main windows for melody form".to_string(),
+            form_held_out.windows as f64,
+        ),
+        (
+            "generated 8-bar mains for melody form".to_string(),
+            form_generated.windows as f64,
+        ),
     ];
     Ok(EvalReport {
         model: composer.name().to_string(),
@@ -521,5 +650,6 @@ pub fn evaluate(
         cells,
         checks,
         notes,
+        form: FormRow::table(&form_held_out, &form_generated),
     })
 }

@@ -23,7 +23,8 @@
 //! network and [`train`] fits it; [`composer`] samples new sections from a
 //! mood [`Request`] and decodes them into
 //! [`Arrangement`](overture_core::arrangement::Arrangement)s, with drums from
-//! [`drums`]; [`eval`] measures the result.
+//! [`drums`]; [`eval`] measures the result, with [`form`] measuring how
+//! melodies repeat themselves.
 #![warn(missing_docs)]
 
 pub mod bundled;
@@ -33,6 +34,7 @@ pub mod corpus;
 pub mod drums;
 pub mod error;
 pub mod eval;
+pub mod form;
 /// Leitmotifs (re-exported from [`overture_core::motif`], where the score
 /// vocabulary lives).
 pub use overture_core::motif;
