@@ -39,6 +39,7 @@ use crate::{
     corpus::{Calibration, Header},
     drums::{DrumRequest, compose_drums},
     error::ModelError,
+    form_plan::{BarPlan, FormPlan, PLAN_BARS, PlanTable, restate},
     motif::Motif,
     tokens::{
         self, DENSITY_LEVELS, DURATIONS, DYNAMICS_LEVELS, DYNAMICS_VELOCITY, Kind, MOOD_LEVELS,
@@ -117,9 +118,24 @@ pub struct Request {
     /// Target register: the melody is moved by whole octaves so that its
     /// median pitch comes nearest this MIDI pitch.
     pub register: Option<u8>,
+    /// Main sections follow a form plan drawn (per seed) from the plans of
+    /// the corpus's 8-bar windows ([`crate::form_plan`]): a planned bar
+    /// restates an earlier bar's melody rhythm, and where the plan says so
+    /// its contour too, fitted to the bar's new chord. Default:
+    /// [`Request::DEFAULT_FORM_PLAN`].
+    #[serde(default = "default_form_plan")]
+    pub form_plan: bool,
+}
+
+fn default_form_plan() -> bool {
+    Request::DEFAULT_FORM_PLAN
 }
 
 impl Request {
+    /// Whether main sections follow a form plan unless asked otherwise (see
+    /// the model card's form measurements, plan on and off).
+    pub const DEFAULT_FORM_PLAN: bool = true;
+
     /// A request with defaults: intensity 0.5, D, mode from valence, 100 BPM,
     /// 8 bars (2 for intros and outros, 1 for stingers), seed 0, drums on.
     pub fn new(mood: Mood, section: SectionKind) -> Self {
@@ -140,6 +156,7 @@ impl Request {
             sampling: Sampling::default(),
             motif: None,
             register: None,
+            form_plan: Self::DEFAULT_FORM_PLAN,
         }
     }
 
@@ -792,15 +809,25 @@ struct Sequence {
     sampling: Sampling,
     rng: ChaCha8Rng,
     candidates: Vec<(TokenId, f64)>,
-    /// Motif notes to force: bar within the chunk, position, pitch token,
+    /// Melody notes to force (a motif's, or a planned bar's): bar within the
+    /// chunk, position, pitch token (`None`: a melody pitch is sampled there),
     /// duration token.
-    motif: Vec<(u32, u32, TokenId, TokenId)>,
+    motif: Vec<(u32, u32, Option<TokenId>, TokenId)>,
     /// The next motif note to write.
     motif_next: usize,
     /// Bars (from the chunk's first) whose melody is the motif's alone.
     motif_bars: u32,
     /// The duration token owed to a forced motif pitch.
     forced_duration: Option<TokenId>,
+    /// The chunk's form plan (all free unless planned).
+    plan: FormPlan,
+    /// Whether the current bar's melody is forced by the plan.
+    planned_bar: bool,
+    /// Melody notes written: bar within the chunk, position, pitch, duration
+    /// token.
+    melody_log: Vec<(u32, u32, u8, TokenId)>,
+    /// Each started bar's first chord.
+    bar_chords: Vec<(u8, u32)>,
 }
 
 impl Sequence {
@@ -888,11 +915,24 @@ impl Sequence {
                 motif.push((
                     bar,
                     pos,
-                    Token::Pitch(Part::Melody, normalized).id(),
+                    Some(Token::Pitch(Part::Melody, normalized).id()),
                     Token::Duration(tokens::duration_index(dur)).id(),
                 ));
             }
             motif_bars = m.bars().min(bars);
+        }
+        // The plan covers the chunk's bars after the motif's.
+        let mut plan = FormPlan::default();
+        if r.form_plan && r.section == SectionKind::Main {
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                r.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (0xF0F0 + u64::from(first_bar)),
+            );
+            plan = PlanTable::bundled().sample(&mut rng);
+            for (b, p) in plan.0.iter_mut().enumerate() {
+                if (b as u32) < motif_bars || b as u32 >= bars {
+                    *p = BarPlan::Free;
+                }
+            }
         }
         let mut scale = [false; 12];
         for i in key.mode.intervals() {
@@ -944,11 +984,15 @@ impl Sequence {
             motif_next: 0,
             motif_bars,
             forced_duration: None,
+            plan,
+            planned_bar: false,
+            melody_log: Vec::new(),
+            bar_chords: Vec::new(),
         }
     }
 
     /// The next motif note, if it starts in the current bar.
-    fn motif_pending(&self) -> Option<(u32, TokenId, TokenId)> {
+    fn motif_pending(&self) -> Option<(u32, Option<TokenId>, TokenId)> {
         let bar = self.bars_started.checked_sub(1)?;
         self.motif
             .get(self.motif_next)
@@ -956,9 +1000,86 @@ impl Sequence {
             .map(|m| (m.1, m.2, m.3))
     }
 
-    /// Whether the current bar's melody belongs to the motif.
+    /// Whether the current bar's melody belongs to the motif (or is forced
+    /// by the plan).
     fn in_motif_bar(&self) -> bool {
-        self.bars_started >= 1 && self.bars_started - 1 < self.motif_bars
+        self.planned_bar || (self.bars_started >= 1 && self.bars_started - 1 < self.motif_bars)
+    }
+
+    /// At a bar's first chord: when the plan has the bar repeat an earlier
+    /// one, queues that bar's melody rhythm (and, for a restatement, its
+    /// pitches fitted to the new chord) as forced notes.
+    fn apply_plan(&mut self) {
+        let bar = self.bars_started.saturating_sub(1);
+        let (BarPlan::Rhythm(a) | BarPlan::Restate(a)) = self.plan.0[bar as usize % PLAN_BARS]
+        else {
+            return;
+        };
+        let source: Vec<(u32, u8, TokenId)> = self
+            .melody_log
+            .iter()
+            .filter(|m| m.0 == u32::from(a))
+            .map(|m| (m.1, m.2, m.3))
+            .collect();
+        let Some(&(root, q)) = self.bar_chords.last() else {
+            return;
+        };
+        if source.is_empty() {
+            return;
+        }
+        let pitches: Vec<Option<TokenId>> = match self.plan.0[bar as usize % PLAN_BARS] {
+            BarPlan::Restate(_) => {
+                let mut tones = [false; 12];
+                for i in tokens::CHORD_QUALITIES[q as usize].intervals() {
+                    tones[usize::from((root + i) % 12)] = true;
+                }
+                let notes: Vec<(u32, u8)> = source.iter().map(|s| (s.0, s.1)).collect();
+                restate(&notes, tones, self.scale, tokens::MELODY_RANGE)
+                    .into_iter()
+                    .map(|p| Some(Token::Pitch(Part::Melody, p).id()))
+                    .collect()
+            }
+            _ => vec![None; source.len()],
+        };
+        // Forced notes of earlier bars are all written by now (a bar cannot
+        // end before them), and a planned bar is past the motif's bars.
+        self.motif.truncate(self.motif_next);
+        for (&(pos, _, dur), pitch) in source.iter().zip(pitches) {
+            self.motif.push((bar, pos, pitch, dur));
+        }
+        self.planned_bar = true;
+    }
+
+    /// Samples a melody pitch at the current position (a planned bar's
+    /// onset whose pitch is free).
+    fn sample_melody(&mut self, logits: &[f32]) -> TokenId {
+        self.candidates.clear();
+        let chord_tones = match self.chord {
+            Some((root, q)) if self.pos.is_multiple_of(8) => {
+                let mut tones = [false; 12];
+                for i in tokens::CHORD_QUALITIES[q as usize].intervals() {
+                    tones[usize::from((root + i) % 12)] = true;
+                }
+                Some(tones)
+            }
+            _ => None,
+        };
+        let temperature = f64::from(self.sampling.temperature);
+        self.push_pitches(logits, chord_tones, temperature);
+        self.candidates
+            .retain(|&(id, _)| matches!(Token::from_id(id), Some(Token::Pitch(Part::Melody, _))));
+        if self.candidates.is_empty() {
+            // Every melody pitch of the key is allowed after a position.
+            let fallback = (tokens::MELODY_RANGE.0..=tokens::MELODY_RANGE.1)
+                .find(|&p| self.scale[usize::from(p % 12)])
+                .unwrap_or(tokens::MELODY_RANGE.0);
+            return Token::Pitch(Part::Melody, fallback).id();
+        }
+        draw(
+            &mut self.candidates,
+            f64::from(self.sampling.top_p),
+            &mut self.rng,
+        )
     }
 
     /// In a motif bar: no melody but the motif's, no position past the next
@@ -1021,7 +1142,10 @@ impl Sequence {
                 let (_, _, pitch, dur) = self.motif[self.motif_next];
                 self.motif_next += 1;
                 self.forced_duration = Some(dur);
-                pitch
+                match pitch {
+                    Some(pitch) => pitch,
+                    None => self.sample_melody(logits),
+                }
             }
             _ => self.sample(logits),
         };
@@ -1037,6 +1161,7 @@ impl Sequence {
                     self.melody_in_previous_bar = self.melody_in_bar;
                 }
                 self.melody_in_bar = false;
+                self.planned_bar = false;
                 self.bars_started += 1;
                 self.pos = 0;
                 self.notes_in_bar = 0;
@@ -1059,6 +1184,10 @@ impl Sequence {
             }
             Some(Token::Chord(root, q)) => {
                 self.chord = Some((root, q));
+                if self.expect == Expect::BarChord {
+                    self.bar_chords.push((root, q));
+                    self.apply_plan();
+                }
                 self.expect = Expect::Body;
             }
             Some(Token::Pitch(part, p)) => {
@@ -1067,7 +1196,13 @@ impl Sequence {
                 self.notes_in_bar += 1;
                 self.expect = Expect::Duration;
             }
-            Some(Token::Duration(_)) => self.expect = Expect::Body,
+            Some(Token::Duration(_)) => {
+                if let Some((Part::Melody, p)) = self.last_pitch {
+                    self.melody_log
+                        .push((self.bars_started.saturating_sub(1), self.pos, p, id));
+                }
+                self.expect = Expect::Body;
+            }
             Some(Token::Eos) => self.done = true,
             _ => {}
         }
@@ -1418,6 +1553,8 @@ mod tests {
             let r = Request {
                 seed,
                 motif: Some(motif),
+                // Only the motif's notes are forced (no planned bars).
+                form_plan: false,
                 ..Request::new(Mood::new(valence, 0.9).unwrap(), SectionKind::Main)
             };
             let mut seqs = vec![Sequence::new(
@@ -1443,6 +1580,53 @@ mod tests {
             assert_eq!(first, (0..24).collect::<Vec<_>>());
             // Only the motif's melody in its bars.
             assert!(melody.iter().filter(|n| n.start < 2 * 1920).count() == 24);
+        }
+    }
+
+    #[test]
+    fn a_form_plan_decodes_to_the_repetitions_it_asks_for() {
+        let composer = untrained();
+        for seed in 0..4 {
+            let r = Request {
+                seed,
+                ..Request::new(Mood::new(0.4, 0.2).unwrap(), SectionKind::Main)
+            };
+            let mut seq = Sequence::new(0, &r, 0, r.bars, true, 768, &composer.file.calibration);
+            seq.plan = ". . . . s0 r1 s4 .".parse().unwrap();
+            let mut seqs = vec![seq];
+            composer.run(&mut seqs).unwrap();
+            let s = &seqs[0];
+            assert!(s.done && is_well_formed(&s.tokens[s.header_len..]));
+            let arr = composer.decode(&r, seqs.iter());
+            let melody = &arr.track(Role::Melody).unwrap().notes;
+            let bar = |b: u32| -> Vec<(u32, u8)> {
+                melody
+                    .iter()
+                    .filter(|n| n.start / 1920 == b)
+                    .map(|n| (n.start % 1920, n.pitch))
+                    .collect()
+            };
+            let rhythm = |b: u32| bar(b).iter().map(|n| n.0).collect::<Vec<_>>();
+            let contour = |b: u32| {
+                bar(b)
+                    .windows(2)
+                    .map(|w| w[1].1.cmp(&w[0].1))
+                    .collect::<Vec<_>>()
+            };
+            assert!(!bar(0).is_empty() && !bar(1).is_empty());
+            // Restated: bar 1's rhythm and the direction of every step.
+            assert_eq!(rhythm(4), rhythm(0), "seed {seed}");
+            assert_eq!(contour(4), contour(0), "seed {seed}");
+            // Rhythm only: bar 2's onsets.
+            assert_eq!(rhythm(5), rhythm(1), "seed {seed}");
+            // A restatement of a restatement.
+            assert_eq!(rhythm(6), rhythm(0), "seed {seed}");
+            // The melody stays in the key.
+            let scale = arr.key.mode.intervals();
+            let tonic = arr.key.tonic.index();
+            for n in bar(4).iter().chain(&bar(6)) {
+                assert!(scale.contains(&((n.1 + 12 - tonic) % 12)), "{n:?}");
+            }
         }
     }
 

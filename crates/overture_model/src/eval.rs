@@ -95,14 +95,25 @@ pub struct FormRow {
     pub statistic: String,
     /// Over the held-out POP909 8-bar main windows.
     pub held_out: f64,
-    /// Over the generated 8-bar main sections.
+    /// Over the generated 8-bar main sections, composed with a form plan
+    /// ([`Request::form_plan`](crate::Request::form_plan)).
     pub generated: f64,
+    /// Over the same main requests composed without a form plan (`None`
+    /// when not measured).
+    #[serde(default)]
+    pub generated_without_plan: Option<f64>,
 }
 
 impl FormRow {
-    /// The four statistics of [`MelodyForm`], held-out beside generated.
-    pub fn table(held_out: &MelodyForm, generated: &MelodyForm) -> Vec<FormRow> {
-        let stats: [(&str, fn(&MelodyForm) -> f64); 4] = [
+    /// The four statistics of [`MelodyForm`], held-out beside generated (and
+    /// generated without a form plan, when measured).
+    pub fn table(
+        held_out: &MelodyForm,
+        generated: &MelodyForm,
+        without_plan: Option<&MelodyForm>,
+    ) -> Vec<FormRow> {
+        type Statistic = fn(&MelodyForm) -> f64;
+        let stats: [(&str, Statistic); 4] = [
             (
                 "bars whose onset rhythm repeats an earlier bar's",
                 MelodyForm::rhythm_repeat_share,
@@ -126,6 +137,7 @@ impl FormRow {
                 statistic: name.into(),
                 held_out: f(held_out),
                 generated: f(generated),
+                generated_without_plan: without_plan.map(f),
             })
             .collect()
     }
@@ -246,11 +258,15 @@ impl EvalReport {
         }
         if !self.form.is_empty() {
             s.push_str(&format!(
-                "\n## Melody form ({FORM_BARS}-bar windows, top note per onset)\n\n| statistic | POP909 held-out | generated |\n|---|---|---|\n"
+                "\n## Melody form ({FORM_BARS}-bar windows, top note per onset)\n\nGenerated: the grid's main sections composed with a form plan, and the same requests without one; requests have a plan by default: {}. The checks measure the default.\n\n| statistic | POP909 held-out | generated | generated, no form plan |\n|---|---|---|---|\n",
+                if crate::Request::DEFAULT_FORM_PLAN { "yes" } else { "no" }
             ));
             for r in &self.form {
+                let off = r
+                    .generated_without_plan
+                    .map_or("-".to_string(), |v| format!("{v:.3}"));
                 s.push_str(&format!(
-                    "| {} | {:.3} | {:.3} |\n",
+                    "| {} | {:.3} | {:.3} | {off} |\n",
                     r.statistic, r.held_out, r.generated
                 ));
             }
@@ -392,6 +408,7 @@ pub fn evaluate(
     };
     let form_held_out = reference_form(&data.held_out_songs);
     let mut form_generated = MelodyForm::default();
+    let mut form_without_plan = MelodyForm::default();
     let (ref_pc, ref_dur, ref_ioi) = (
         ref_hist(analysis::pitch_class_histogram),
         ref_hist(analysis::duration_histogram),
@@ -440,6 +457,25 @@ pub fn evaluate(
             let started = Instant::now();
             let (arrs, sampled) = composer.compose_batch_counted(&requests)?;
             let secs = started.elapsed().as_secs_f64();
+            // The same main requests with the form plan the other way round.
+            let flipped: Vec<Request> = requests
+                .iter()
+                .filter(|r| r.section == SectionKind::Main)
+                .map(|r| Request {
+                    form_plan: !r.form_plan,
+                    ..*r
+                })
+                .collect();
+            for main in composer.compose_batch(&flipped)? {
+                if main.bars as usize == FORM_BARS {
+                    let form = MelodyForm::of_track(&main, Role::Melody);
+                    if Request::DEFAULT_FORM_PLAN {
+                        form_without_plan.add(&form);
+                    } else {
+                        form_generated.add(&form);
+                    }
+                }
+            }
             tokens_sampled += sampled;
             sampling_seconds += secs;
             set_times.push(secs / f64::from(opts.seeds));
@@ -463,7 +499,12 @@ pub fn evaluate(
                     chord_tone.push(analysis::chord_tone_ratio_strong_beats(a));
                 }
                 if main.bars as usize == FORM_BARS {
-                    form_generated.add(&MelodyForm::of_track(main, Role::Melody));
+                    let form = MelodyForm::of_track(main, Role::Melody);
+                    if Request::DEFAULT_FORM_PLAN {
+                        form_generated.add(&form);
+                    } else {
+                        form_without_plan.add(&form);
+                    }
                 }
                 hist_pc.push(analysis::pitch_class_histogram(main));
                 hist_dur.push(analysis::duration_histogram(main));
@@ -596,7 +637,12 @@ pub fn evaluate(
             0.5,
         ),
     ];
-    checks.extend(form_checks(&form_held_out, &form_generated));
+    let form_default = if Request::DEFAULT_FORM_PLAN {
+        &form_generated
+    } else {
+        &form_without_plan
+    };
+    checks.extend(form_checks(&form_held_out, form_default));
     let notes = vec![
         (
             "Spearman(valence, major-ness with chords estimated from the notes per half bar)"
@@ -637,7 +683,7 @@ pub fn evaluate(
             form_held_out.windows as f64,
         ),
         (
-            "generated 8-bar mains for melody form".to_string(),
+            "generated 8-bar mains for melody form (each with and without a plan)".to_string(),
             form_generated.windows as f64,
         ),
     ];
@@ -650,6 +696,6 @@ pub fn evaluate(
         cells,
         checks,
         notes,
-        form: FormRow::table(&form_held_out, &form_generated),
+        form: FormRow::table(&form_held_out, &form_generated, Some(&form_without_plan)),
     })
 }

@@ -35,6 +35,7 @@ pub mod drums;
 pub mod error;
 pub mod eval;
 pub mod form;
+pub mod form_plan;
 /// Leitmotifs (re-exported from [`overture_core::motif`], where the score
 /// vocabulary lives).
 pub use overture_core::motif;

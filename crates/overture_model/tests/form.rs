@@ -2,11 +2,12 @@
 //! 8-bar main window's melody exactly as the grid holds it, through the same
 //! code path as a generated section.
 
-use overture_core::section::SectionKind;
+use overture_core::{section::SectionKind, track::Role};
 use overture_model::{
     corpus::{self, GridSong},
-    eval::{FORM_BARS, reference_form},
+    eval::{FORM_BARS, FormRow, form_checks, reference_form, segment_arrangement},
     form::MelodyForm,
+    form_plan::PlanTable,
     tokens::Part,
 };
 
@@ -60,4 +61,67 @@ fn the_held_out_reference_measures_each_8_bar_main_windows_melody_as_on_the_grid
     assert!(form.rhythm_repeat_share() > 0.2, "{form:?}");
     assert!(form.stepwise_share() > 0.55, "{form:?}");
     assert!(form.phrase_parallelism() > 0.3, "{form:?}");
+}
+
+#[test]
+fn form_checks_hold_generated_music_to_the_held_out_values() {
+    // Held out: bar 2 repeats bar 1 (rhythm and intervals); all steps.
+    let held = MelodyForm::measure(&[(0, 60), (480, 62), (1920, 62), (2400, 64)], 1920, 2);
+    // Generated: nothing repeats, one step and one leap.
+    let generated = MelodyForm::measure(&[(0, 60), (480, 62), (1920, 69)], 1920, 2);
+    let checks = form_checks(&held, &generated);
+    let names: Vec<(&str, bool)> = checks.iter().map(|c| (c.name.as_str(), c.pass)).collect();
+    assert_eq!(
+        names,
+        [
+            ("melody form: bars repeating an earlier bar's rhythm", false),
+            (
+                "melody form: bars repeating an earlier bar's intervals (motif)",
+                // Neither side has a bar of two intervals: 0 >= 0.
+                true
+            ),
+            // No bar pairs four apart on either side: NaN never passes.
+            ("melody form: phrase parallelism (bars i and i+4)", false),
+            (
+                "melody form: |stepwise share - held-out stepwise share|",
+                false
+            ),
+        ]
+    );
+    assert_eq!(checks[0].goal, ">= 0.500 (held-out)");
+    assert_eq!(checks[3].value, 0.5);
+    // Against itself every statistic with a value passes.
+    assert!(form_checks(&held, &held)[..2].iter().all(|c| c.pass));
+    assert!(form_checks(&held, &held)[3].pass);
+
+    let table = FormRow::table(&held, &generated, None);
+    assert_eq!(table.len(), 4);
+    assert_eq!((table[0].held_out, table[0].generated), (0.5, 0.0));
+    assert_eq!(table[0].generated_without_plan, None);
+    let table = FormRow::table(&held, &generated, Some(&held));
+    assert_eq!(table[2].generated_without_plan, Some(1.0));
+    assert_eq!((table[2].held_out, table[2].generated), (1.0, 0.5));
+}
+
+#[test]
+fn learned_plans_repeat_exactly_the_bars_the_form_statistic_counts() {
+    let songs = first_songs();
+    let table = PlanTable::learn(&songs);
+    let planned: usize = table
+        .plans()
+        .iter()
+        .map(|(plan, n)| plan.repeats() * *n as usize)
+        .sum();
+    // The same windows measured as melodies: every 8-bar main window.
+    let mut form = MelodyForm::default();
+    for seg in corpus::segments(&songs)
+        .iter()
+        .filter(|s| s.kind == SectionKind::Main && s.len == FORM_BARS)
+    {
+        let arr = segment_arrangement(&songs[seg.song], seg);
+        form.add(&MelodyForm::of_track(&arr, Role::Melody));
+    }
+    assert_eq!(table.windows(), form.windows as u64);
+    assert!(form.rhythm_repeats > 0);
+    assert_eq!(planned, form.rhythm_repeats);
 }

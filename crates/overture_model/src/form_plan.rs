@@ -1,0 +1,504 @@
+//! Form plans for main sections, learned from the corpus: which bars of an
+//! 8-bar melody restate an earlier bar.
+//!
+//! A [`FormPlan`] gives each bar of a window one [`BarPlan`]:
+//!
+//! * `Restate(a)` ([`BarPlan::Restate`]): the bar has bar `a`'s rhythm and
+//!   intervals (its onset set and the semitone steps between its top notes
+//!   per onset, as [`crate::form`] defines them), the melody of bar `a`
+//!   again, possibly transposed;
+//! * `Rhythm(a)` ([`BarPlan::Rhythm`]): the bar has bar `a`'s rhythm but
+//!   other intervals;
+//! * `Free` ([`BarPlan::Free`]): neither.
+//!
+//! `a` is the earliest such bar (a restatement is preferred to a rhythm
+//! match). [`PlanTable::learn`] reads these plans off the 8-bar main windows
+//! of songs (the windows [`corpus::segments`] trains on) and keeps how often
+//! each plan occurs; [`PlanTable::sample`] draws one with its empirical
+//! frequency. So the composer repeats bars as often, and in the same places,
+//! as the songs it learned from, and varies where they vary.
+//!
+//! The table shipped with the crate (`models/form-plans.txt`, read by
+//! [`PlanTable::bundled`]) was learned from POP909's training songs (the
+//! held-out songs excluded) with `cargo run --release -p overture_model
+//! --example form_plans -- ../shared/corpus/pop909 models/form-plans.txt`.
+
+use std::{fmt, str::FromStr};
+
+use overture_core::section::SectionKind;
+use rand_chacha::ChaCha8Rng;
+use rand_core::RngCore;
+
+use crate::{
+    corpus::{self, GridSong},
+    form,
+    tokens::Part,
+};
+
+/// Bars per plan.
+pub const PLAN_BARS: usize = 8;
+
+/// What one bar of a plan does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum BarPlan {
+    /// New material.
+    #[default]
+    Free,
+    /// Bar `a`'s rhythm with new pitches.
+    Rhythm(u8),
+    /// Bar `a`'s rhythm and intervals.
+    Restate(u8),
+}
+
+/// A plan for an 8-bar window: one [`BarPlan`] per bar; a bar refers only to
+/// earlier bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FormPlan(pub [BarPlan; PLAN_BARS]);
+
+impl FormPlan {
+    /// Reads the plan of one window of melody onsets per bar (see
+    /// [`form::bar_onsets`]).
+    pub fn of_onsets(bars: &[Vec<(u32, u8)>]) -> Self {
+        let rhythm = |b: usize| -> Vec<u32> { bars[b].iter().map(|o| o.0).collect() };
+        let steps = |b: usize| -> Vec<i32> {
+            bars[b]
+                .windows(2)
+                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
+                .collect()
+        };
+        let mut plan = [BarPlan::Free; PLAN_BARS];
+        for (b, slot) in plan
+            .iter_mut()
+            .enumerate()
+            .take(bars.len().min(PLAN_BARS))
+            .skip(1)
+        {
+            let r = rhythm(b);
+            if r.is_empty() {
+                continue;
+            }
+            let same: Vec<usize> = (0..b).filter(|&a| rhythm(a) == r).collect();
+            let s = steps(b);
+            *slot = match same.iter().find(|&&a| steps(a) == s) {
+                Some(&a) => BarPlan::Restate(a as u8),
+                None => same
+                    .first()
+                    .map_or(BarPlan::Free, |&a| BarPlan::Rhythm(a as u8)),
+            };
+        }
+        Self(plan)
+    }
+
+    /// Bars that repeat an earlier bar's rhythm (restated or not).
+    pub fn repeats(&self) -> usize {
+        self.0.iter().filter(|p| **p != BarPlan::Free).count()
+    }
+}
+
+impl fmt::Display for FormPlan {
+    /// Bars separated by spaces: `.` free, `rA` bar A's rhythm, `sA` bar A
+    /// restated (bars counted from 0).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            match p {
+                BarPlan::Free => f.write_str(".")?,
+                BarPlan::Rhythm(a) => write!(f, "r{a}")?,
+                BarPlan::Restate(a) => write!(f, "s{a}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a plan or a plan table did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    /// The line (1-based; 0 for a single plan).
+    pub line: usize,
+    /// What was expected.
+    pub message: String,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "line {}: ", self.line)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+impl FromStr for FormPlan {
+    type Err = PlanError;
+
+    fn from_str(s: &str) -> Result<Self, PlanError> {
+        let fields: Vec<&str> = s.split_whitespace().collect();
+        let bad = |message: String| PlanError { line: 0, message };
+        if fields.len() != PLAN_BARS {
+            return Err(bad(format!(
+                "expected {PLAN_BARS} bars, found {}",
+                fields.len()
+            )));
+        }
+        let mut plan = [BarPlan::Free; PLAN_BARS];
+        for (b, field) in fields.into_iter().enumerate() {
+            plan[b] = if field == "." {
+                BarPlan::Free
+            } else {
+                let (kind, bar) = field.split_at(1.min(field.len()));
+                let a: u8 = bar.parse().map_err(|_| {
+                    bad(format!(
+                        "bar {b}: expected `.`, `rA` or `sA` with A a bar number, found `{field}`"
+                    ))
+                })?;
+                if usize::from(a) >= b {
+                    return Err(bad(format!(
+                        "bar {b}: `{field}` refers to bar {a}, expected an earlier bar"
+                    )));
+                }
+                match kind {
+                    "r" => BarPlan::Rhythm(a),
+                    "s" => BarPlan::Restate(a),
+                    _ => {
+                        return Err(bad(format!(
+                            "bar {b}: expected `.`, `rA` or `sA`, found `{field}`"
+                        )));
+                    }
+                }
+            };
+        }
+        Ok(Self(plan))
+    }
+}
+
+/// Plans with how many windows of the corpus had each, most frequent first
+/// (ties in plan order).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlanTable {
+    plans: Vec<(FormPlan, u32)>,
+}
+
+impl PlanTable {
+    /// Learns the plans of every 8-bar main window of `songs` (the windows
+    /// of [`corpus::segments`]), melody top notes per onset.
+    pub fn learn(songs: &[GridSong]) -> Self {
+        let mut counts = std::collections::BTreeMap::<FormPlan, u32>::new();
+        for seg in corpus::segments(songs)
+            .iter()
+            .filter(|s| s.kind == SectionKind::Main && s.len == PLAN_BARS)
+        {
+            let notes: Vec<(u32, u8)> = songs[seg.song].bars[seg.start..seg.start + seg.len]
+                .iter()
+                .enumerate()
+                .flat_map(|(b, bar)| {
+                    bar.notes
+                        .iter()
+                        .filter(|n| n.part == Part::Melody)
+                        .map(move |n| {
+                            (
+                                b as u32 * GRID_BAR_TICKS
+                                    + n.pos * overture_core::time::TICKS_PER_SIXTEENTH,
+                                n.pitch,
+                            )
+                        })
+                })
+                .collect();
+            let onsets = form::bar_onsets(&notes, GRID_BAR_TICKS, PLAN_BARS as u32);
+            *counts.entry(FormPlan::of_onsets(&onsets)).or_default() += 1;
+        }
+        let mut plans: Vec<(FormPlan, u32)> = counts.into_iter().collect();
+        plans.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Self { plans }
+    }
+
+    /// The table compiled into the crate (see the module docs).
+    pub fn bundled() -> &'static PlanTable {
+        static TABLE: std::sync::OnceLock<PlanTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(|| {
+            include_str!("../models/form-plans.txt")
+                .parse()
+                .expect("the bundled plan table parses (checked by the crate's tests)")
+        })
+    }
+
+    /// The plans with their counts, most frequent first.
+    pub fn plans(&self) -> &[(FormPlan, u32)] {
+        &self.plans
+    }
+
+    /// Windows counted.
+    pub fn windows(&self) -> u64 {
+        self.plans.iter().map(|p| u64::from(p.1)).sum()
+    }
+
+    /// Draws a plan with its frequency in the table (all bars free when the
+    /// table is empty).
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> FormPlan {
+        let total = self.windows();
+        if total == 0 {
+            return FormPlan::default();
+        }
+        let mut u = u64::from(rng.next_u32()) * total / (u64::from(u32::MAX) + 1);
+        for &(plan, n) in &self.plans {
+            if u < u64::from(n) {
+                return plan;
+            }
+            u -= u64::from(n);
+        }
+        self.plans[self.plans.len() - 1].0
+    }
+}
+
+/// Ticks of a 4/4 bar on the corpus grid.
+const GRID_BAR_TICKS: u32 = 16 * overture_core::time::TICKS_PER_SIXTEENTH;
+
+impl fmt::Display for PlanTable {
+    /// One line per plan: its count, a tab, the plan.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (plan, n) in &self.plans {
+            writeln!(f, "{n}\t{plan}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for PlanTable {
+    type Err = PlanError;
+
+    /// Lines of `count<TAB>plan`; blank lines and lines starting with `#` are
+    /// skipped.
+    fn from_str(s: &str) -> Result<Self, PlanError> {
+        let mut plans = Vec::new();
+        for (i, line) in s.lines().enumerate() {
+            let line_no = i + 1;
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((count, plan)) = line.split_once('\t') else {
+                return Err(PlanError {
+                    line: line_no,
+                    message: "expected a count, a tab and a plan".into(),
+                });
+            };
+            let count: u32 = count.trim().parse().map_err(|_| PlanError {
+                line: line_no,
+                message: format!("expected a count, found `{}`", count.trim()),
+            })?;
+            let plan: FormPlan = plan.parse().map_err(|e: PlanError| PlanError {
+                line: line_no,
+                message: e.message,
+            })?;
+            plans.push((plan, count));
+        }
+        plans.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Self { plans })
+    }
+}
+
+/// Diatonic shifts tried when fitting a restated bar, in order of preference.
+const SHIFTS: [i32; 7] = [0, 1, -1, 2, -2, 3, -3];
+
+/// Restates a bar's melody over a new chord: `source` (sixteenth position,
+/// pitch) moved by the number of scale steps (0, ±1, ±2, ±3, in that order of
+/// preference) that puts the most of its beat notes (positions 0, 4, 8, 12;
+/// the downbeat counts twice) on `chord_tones` (pitch classes), keeping its
+/// rhythm and its contour. `scale` marks the key's pitch classes (a C tonic);
+/// a note outside it moves with the scale note below it. The result is moved
+/// by whole octaves into `range` where its span allows.
+pub fn restate(
+    source: &[(u32, u8)],
+    chord_tones: [bool; 12],
+    scale: [bool; 12],
+    range: (u8, u8),
+) -> Vec<u8> {
+    let degrees: Vec<i32> = (0..12).filter(|&pc| scale[pc as usize]).collect();
+    if degrees.is_empty() || source.is_empty() {
+        return source.iter().map(|s| s.1).collect();
+    }
+    let n = degrees.len() as i32;
+    // A pitch as (scale index over all octaves, semitones above that note).
+    let split = |p: i32| -> (i32, i32) {
+        let (octave, pc) = (p.div_euclid(12), p.rem_euclid(12));
+        let i = degrees.iter().rposition(|&d| d <= pc).unwrap_or(0) as i32;
+        (octave * n + i, pc - degrees[i as usize])
+    };
+    let join = |index: i32, extra: i32| -> i32 {
+        index.div_euclid(n) * 12 + degrees[index.rem_euclid(n) as usize] + extra
+    };
+    let shifted = |d: i32| -> Vec<i32> {
+        source
+            .iter()
+            .map(|&(_, p)| {
+                let (i, extra) = split(i32::from(p));
+                join(i + d, extra)
+            })
+            .collect()
+    };
+    let score = |pitches: &[i32]| -> u32 {
+        source
+            .iter()
+            .zip(pitches)
+            .filter(|((pos, _), p)| pos % 4 == 0 && chord_tones[p.rem_euclid(12) as usize])
+            .map(|((pos, _), _)| if *pos == 0 { 2 } else { 1 })
+            .sum()
+    };
+    let mut best = shifted(0);
+    let mut best_score = score(&best);
+    for d in &SHIFTS[1..] {
+        let candidate = shifted(*d);
+        let s = score(&candidate);
+        if s > best_score {
+            (best, best_score) = (candidate, s);
+        }
+    }
+    let (lo, hi) = (
+        *best.iter().min().expect("non-empty"),
+        *best.iter().max().expect("non-empty"),
+    );
+    let (range_lo, range_hi) = (i32::from(range.0), i32::from(range.1));
+    let mut octaves = 0;
+    while lo + 12 * octaves < range_lo && hi + 12 * (octaves + 1) <= range_hi {
+        octaves += 1;
+    }
+    while hi + 12 * octaves > range_hi && lo + 12 * (octaves - 1) >= range_lo {
+        octaves -= 1;
+    }
+    best.iter()
+        .map(|p| (p + 12 * octaves).clamp(0, 127) as u8)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_core::SeedableRng;
+
+    use super::*;
+    use crate::form::{MelodyForm, bar_onsets};
+
+    fn bar(b: u32, notes: &[(u32, u8)]) -> Vec<(u32, u8)> {
+        notes
+            .iter()
+            .map(|&(pos, p)| (b * 1920 + pos * 120, p))
+            .collect()
+    }
+
+    #[test]
+    fn a_windows_plan_names_the_earliest_bar_each_bar_repeats() {
+        let mut notes = Vec::new();
+        notes.extend(bar(0, &[(0, 60), (4, 62), (8, 64)]));
+        notes.extend(bar(1, &[(0, 67), (8, 65)]));
+        notes.extend(bar(2, &[(0, 64), (4, 62), (8, 60)]));
+        notes.extend(bar(3, &[(0, 60), (6, 62)]));
+        // Bar 1 up a whole tone: its rhythm and intervals.
+        notes.extend(bar(4, &[(0, 62), (4, 64), (8, 66)]));
+        // Bar 2's rhythm with other steps.
+        notes.extend(bar(5, &[(0, 69), (8, 72)]));
+        notes.extend(bar(6, &[]));
+        notes.extend(bar(7, &[(2, 60)]));
+        let onsets = bar_onsets(&notes, 1920, 8);
+        let plan = FormPlan::of_onsets(&onsets);
+        assert_eq!(plan.to_string(), ". . r0 . s0 r1 . .");
+        // Bar 3 (C D E's rhythm) is named by its earliest source, bar 1.
+        assert_eq!(plan.0[2], BarPlan::Rhythm(0));
+        // The plan's repeats are the form statistic's rhythm repeats.
+        let form = MelodyForm::measure(&notes, 1920, 8);
+        assert_eq!(plan.repeats(), form.rhythm_repeats);
+    }
+
+    #[test]
+    fn plans_and_tables_read_back_what_they_write_and_name_bad_lines() {
+        let plan: FormPlan = ". . r0 . s0 r1 . .".parse().unwrap();
+        assert_eq!(plan.to_string(), ". . r0 . s0 r1 . .");
+        let table: PlanTable = "# comment\n3\t. . . . . . . .\n5\t. . r0 . s0 r1 . .\n"
+            .parse()
+            .unwrap();
+        assert_eq!(table.plans()[0], (plan, 5));
+        assert_eq!(table.windows(), 8);
+        assert_eq!(table.to_string().parse::<PlanTable>().unwrap(), table);
+        let err = |text: &str| text.parse::<PlanTable>().unwrap_err().to_string();
+        assert_eq!(err("1\t. . . .\n"), "line 1: expected 8 bars, found 4");
+        assert_eq!(
+            err("\n2\t. s1 . . . . . .\n"),
+            "line 2: bar 1: `s1` refers to bar 1, expected an earlier bar"
+        );
+        assert_eq!(
+            err("x\t. . . . . . . .\n"),
+            "line 1: expected a count, found `x`"
+        );
+        assert_eq!(
+            err("4 . . . . . . . .\n"),
+            "line 1: expected a count, a tab and a plan"
+        );
+        assert_eq!(
+            err("4\t. . q1 . . . . .\n"),
+            "line 1: bar 2: expected `.`, `rA` or `sA`, found `q1`"
+        );
+    }
+
+    #[test]
+    fn the_bundled_table_holds_the_training_windows_and_samples_by_frequency() {
+        let table = PlanTable::bundled();
+        assert_eq!(table.windows(), 6165);
+        // Most windows of POP909's melodies repeat no bar's rhythm.
+        assert_eq!(table.plans()[0].0, FormPlan::default());
+        // Drawing follows the counts: 3 to 1.
+        let small: PlanTable = "3\t. . . . . . . .\n1\t. s0 . . . . . .\n".parse().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let free = (0..4000)
+            .filter(|_| small.sample(&mut rng) == FormPlan::default())
+            .count();
+        assert!((2850..3150).contains(&free), "{free} of 4000");
+        // The same seed draws the same plans.
+        let draw = |seed| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            (0..20).map(|_| table.sample(&mut rng)).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(9), draw(9));
+    }
+
+    #[test]
+    fn a_restated_bar_keeps_its_rhythm_and_moves_by_scale_steps_onto_the_new_chord() {
+        let major = {
+            let mut s = [false; 12];
+            for pc in [0, 2, 4, 5, 7, 9, 11] {
+                s[pc] = true;
+            }
+            s
+        };
+        let tones = |pcs: &[usize]| {
+            let mut t = [false; 12];
+            for &pc in pcs {
+                t[pc] = true;
+            }
+            t
+        };
+        let source = [(0, 60), (4, 64), (8, 67), (10, 65)];
+        // Over its own chord (C) it stays put.
+        assert_eq!(
+            restate(&source, tones(&[0, 4, 7]), major, (48, 96)),
+            [60, 64, 67, 65]
+        );
+        // Over D minor: one scale step up, D F A G.
+        assert_eq!(
+            restate(&source, tones(&[2, 5, 9]), major, (48, 96)),
+            [62, 65, 69, 67]
+        );
+        // Over G: three scale steps down (G B D C) puts every beat on the
+        // chord; three up (F A C B) would put none.
+        assert_eq!(
+            restate(&source, tones(&[7, 11, 2]), major, (48, 96)),
+            [55, 59, 62, 60]
+        );
+        // Out of range: moved by octaves as a block.
+        assert_eq!(
+            restate(&[(0, 40), (4, 43)], tones(&[0, 4, 7]), major, (48, 96)),
+            [52, 55]
+        );
+    }
+}
