@@ -68,6 +68,7 @@ impl PieceJob {
         request.bpm = spec.bpm;
         request.seed = self.key.composition_seed();
         request.drums = spec.drums;
+        request.drumming = spec.drumming;
         request.intensity = 0.6;
         match (part, &self.stinger) {
             (Part::Main(_), _) => {

@@ -59,9 +59,14 @@ impl PieceSource for ModelSource {
                 Palette::resolve(name).map_err(|e| GenerateError::Palette(e.to_string()))?;
             self.palettes.insert(name.clone(), palette);
         }
+        let mut request = job.request();
+        // Neither the mood nor its prompt chose a drum style: the palette's.
+        if request.drumming.style.is_none() {
+            request.drumming.style = self.palettes[name].drum_style;
+        }
         let arrangement = self
             .composer
-            .compose(&job.request())
+            .compose(&request)
             .map_err(|e| GenerateError::Compose(e.to_string()))?;
         let settings = RenderSettings {
             sample_rate: job.sample_rate,
