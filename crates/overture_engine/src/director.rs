@@ -12,7 +12,7 @@
 //! # Timing
 //!
 //! Every change happens on a line of the beat grid of the music playing
-//! ([`Grid`]). A change is *decided* as soon as its music is ready — the
+//! ([`Grid`](crate::grid::Grid)). A change is *decided* as soon as its music is ready — the
 //! boundary is the first grid line at least `safety_frames` ahead — and
 //! *committed* to the conductor only once the boundary is less than
 //! `commit_frames` ahead, so the game may still change its mind until then.

@@ -48,7 +48,7 @@ pub enum MusicEvent {
         at: u64,
     },
     /// A piece could not be made. Each distinct error is reported once
-    /// (until the score is replaced); see [`GenerateError`] for which are retried.
+    /// (until the score is replaced); see [`GenerateError`](crate::GenerateError) for which are retried.
     GenerationFailed(GenerationFailure),
     /// A target mood was not ready at its first boundary.
     Missed {
