@@ -73,7 +73,9 @@ pub use director::{
     Director, DirectorError, DirectorSettings, GenerationFailure, MusicEvent, MusicStatus,
 };
 pub use engine::{Engine, EngineError, MusicOutput, OfflineEngineSettings};
-pub use generator::{GenerateError, Generator, GeneratorMode, GeneratorSettings, PieceSource};
+pub use generator::{
+    GenerateError, Generator, GeneratorMode, GeneratorSettings, PieceSource, SourceError,
+};
 pub use limiter::{Limiter, LimiterError, LimiterSettings};
 #[cfg(feature = "composer")]
 pub use model_source::ModelSource;
