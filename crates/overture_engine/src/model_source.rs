@@ -10,7 +10,7 @@ use overture_synth::{
 };
 
 use crate::{
-    generator::{GenerateError, PieceJob, PieceSource, SourceFactory},
+    generator::{GenerateError, PieceJob, PieceSource, SourceError, SourceFactory},
     piece::Piece,
 };
 
@@ -44,7 +44,7 @@ impl ModelSource {
         let location = location.into();
         Arc::new(move || {
             let composer =
-                Composer::open(&location).map_err(|e| GenerateError::Model(e.to_string()))?;
+                Composer::open(&location).map_err(|e| SourceError::Model(e.to_string()))?;
             Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
         })
     }
