@@ -173,15 +173,21 @@ fn how_the_drums_are_played_changes_the_drums_and_the_stems_not_the_seed() {
         assert_ne!(ka.spec, k.spec, "{what}: new drums need a new render");
         let other = notes(m, Part::Main(0));
         assert_eq!(pitched(&other), pitched(&reference), "{what}");
-        assert_ne!(other.track(Role::Drums), reference.track(Role::Drums), "{what}");
+        assert_ne!(
+            other.track(Role::Drums),
+            reference.track(Role::Drums),
+            "{what}"
+        );
     }
     // Feel 0 puts the same hits on the grid.
     let grid = notes(&feel, Part::Main(0));
     let drums = grid.track(Role::Drums).unwrap();
-    assert!(drums
-        .notes
-        .iter()
-        .all(|n| n.start % overture_core::time::TICKS_PER_SIXTEENTH == 0));
+    assert!(
+        drums
+            .notes
+            .iter()
+            .all(|n| n.start % overture_core::time::TICKS_PER_SIXTEENTH == 0)
+    );
     assert_eq!(
         drums.notes.len(),
         reference.track(Role::Drums).unwrap().notes.len()
