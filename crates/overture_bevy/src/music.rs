@@ -622,5 +622,6 @@ fn read_mood_prompt(text: &str) -> Result<PromptMood, String> {
         tempo: Some(p.bpm),
         palette: Some(p.palette.to_string()),
         drums: Some(p.drums),
+        drum_style: p.drum_style,
     })
 }

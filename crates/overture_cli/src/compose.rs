@@ -67,6 +67,8 @@ pub struct ComposeArgs {
     /// The model: models/NAME, its .safetensors or .json (default: the bundled pop909-small).
     #[arg(long)]
     model: Option<PathBuf>,
+    #[command(flatten)]
+    drumming: crate::drumming::DrummingArgs,
     /// Output folder.
     #[arg(long, default_value = "out/compose")]
     out: PathBuf,
@@ -124,6 +126,9 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
             .tempo
             .unwrap_or(prompt.as_ref().map_or(100.0, |p| p.bpm)),
         drums: prompt.as_ref().is_none_or(|p| p.drums),
+        drumming: args
+            .drumming
+            .drumming(prompt.as_ref().and_then(|p| p.drum_style))?,
         seed: args.seed,
         sampling: Sampling {
             temperature: args.temperature,
@@ -146,6 +151,9 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
         let key: Key = k.parse().with_context(|| format!("--key {k}"))?;
         request.tonic = key.tonic;
         request.mode = Some(key.mode);
+    }
+    if request.drumming.style.is_none() {
+        request.drumming.style = palette.drum_style;
     }
     request.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();

@@ -60,6 +60,8 @@ pub struct GenerateArgs {
     /// Output sample rate in Hz.
     #[arg(long, default_value_t = 48_000)]
     sample_rate: u32,
+    #[command(flatten)]
+    drumming: crate::drumming::DrummingArgs,
 }
 
 /// One variation, as listed in the index.
@@ -215,6 +217,10 @@ fn write_all(
         let tonic = PitchClass::new(TONICS[(seed % TONICS.len() as u64) as usize]);
         let mut request = prompt.request(tonic, seed);
         request.motif = motif;
+        request.drumming = args.drumming.drumming(prompt.drum_style)?;
+        if request.drumming.style.is_none() {
+            request.drumming.style = palette.drum_style;
+        }
         if let Some(s) = style {
             s.apply(&mut request, &composer.file().calibration);
         }

@@ -1,6 +1,9 @@
 //! `overture`: render, export and inspect adaptive music from the command line.
 
 mod compose;
+mod drumgrid;
+mod drumming;
+mod drums;
 mod generate;
 mod map;
 mod pianoroll;
@@ -47,6 +50,10 @@ enum Command {
     Compose(compose::ComposeArgs),
     /// Evaluate a trained composer; writes a JSON and a Markdown report.
     Eval(compose::EvalArgs),
+    /// Train the drummer on the Groove MIDI Dataset (or your own drum MIDI in its layout).
+    TrainDrummer(drums::TrainDrummerArgs),
+    /// Evaluate the drummer against the Groove test split, beside the pattern drummer.
+    EvalDrums(drums::EvalDrumsArgs),
     /// Generate whole pieces from a text prompt: stems, mix, MIDI, piano roll
     /// and an HTML page to compare the variations.
     Generate(generate::GenerateArgs),
@@ -105,6 +112,8 @@ fn main() -> ExitCode {
         Command::Train(args) => train::train(args),
         Command::Compose(args) => compose::compose(args),
         Command::Eval(args) => compose::eval(args),
+        Command::TrainDrummer(args) => drums::train(args),
+        Command::EvalDrums(args) => drums::eval(args),
         Command::Generate(args) => generate::generate(args),
         Command::Map(args) => map::map(args),
         Command::Prompt(args) => prompt::prompt(args),

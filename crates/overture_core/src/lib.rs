@@ -30,6 +30,7 @@
 pub mod analysis;
 pub mod arrangement;
 pub mod chord;
+pub mod drumming;
 pub mod error;
 pub mod key;
 pub mod midi;

@@ -231,6 +231,9 @@ pub struct MoodSpec {
     pub variants: u32,
     /// Whether the music has drums.
     pub drums: bool,
+    /// How the drums are played: who, in what style, with how much feel.
+    #[serde(default)]
+    pub drumming: crate::drumming::Drumming,
     /// Vertical layers by intensity; roles not listed always play.
     pub layers: Vec<Layer>,
     /// Beats over which layer gains glide to a new intensity.
@@ -257,6 +260,7 @@ impl MoodSpec {
             main_bars: 8,
             variants: 2,
             drums: true,
+            drumming: crate::drumming::Drumming::default(),
             layers: Vec::new(),
             layer_smoothing_beats: 2.0,
             layer_quantize: Quantize::Beat,

@@ -40,7 +40,7 @@ use crate::{
 
 mod error;
 
-pub use error::GenerateError;
+pub use error::{GenerateError, SourceError};
 
 /// What to make: a part of a mood at a sample rate.
 #[derive(Debug, Clone)]
@@ -68,6 +68,7 @@ impl PieceJob {
         request.bpm = spec.bpm;
         request.seed = self.key.composition_seed();
         request.drums = spec.drums;
+        request.drumming = spec.drumming;
         request.intensity = 0.6;
         match (part, &self.stinger) {
             (Part::Main(_), _) => {
@@ -93,8 +94,9 @@ pub trait PieceSource: Send {
     fn make(&mut self, job: &PieceJob) -> Result<Piece, GenerateError>;
 }
 
-/// Builds a [`PieceSource`]; called on the worker at start and after a panic.
-pub type SourceFactory = Arc<dyn Fn() -> Result<Box<dyn PieceSource>, GenerateError> + Send + Sync>;
+/// Builds a [`PieceSource`]; called on the worker at start and after a
+/// panic. Its error reaches the director as [`GenerateError::Source`].
+pub type SourceFactory = Arc<dyn Fn() -> Result<Box<dyn PieceSource>, SourceError> + Send + Sync>;
 
 /// Where generation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -468,19 +470,18 @@ fn run_job(
     });
     let mut broken = None;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        if source.is_none() {
-            match (settings.factory)() {
-                Ok(built) => *source = Some(built),
+        let source = match source {
+            Some(source) => source,
+            None => match (settings.factory)() {
+                Ok(built) => source.insert(built),
                 Err(e) => {
+                    let e = GenerateError::Source(e);
                     broken = Some(e.clone());
                     return Err(e);
                 }
-            }
-        }
-        match source.as_mut() {
-            Some(source) => pool.install(|| source.make(job)),
-            None => Err(GenerateError::Model("the source was not built".into())),
-        }
+            },
+        };
+        pool.install(|| source.make(job))
     }));
     state.broken = broken;
     let source = &mut state.source;

@@ -10,7 +10,7 @@ use overture_synth::{
 };
 
 use crate::{
-    generator::{GenerateError, PieceJob, PieceSource, SourceFactory},
+    generator::{GenerateError, PieceJob, PieceSource, SourceError, SourceFactory},
     piece::Piece,
 };
 
@@ -44,7 +44,7 @@ impl ModelSource {
         let location = location.into();
         Arc::new(move || {
             let composer =
-                Composer::open(&location).map_err(|e| GenerateError::Model(e.to_string()))?;
+                Composer::open(&location).map_err(|e| SourceError::Model(e.to_string()))?;
             Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
         })
     }
@@ -59,9 +59,14 @@ impl PieceSource for ModelSource {
                 Palette::resolve(name).map_err(|e| GenerateError::Palette(e.to_string()))?;
             self.palettes.insert(name.clone(), palette);
         }
+        let mut request = job.request();
+        // Neither the mood nor its prompt chose a drum style: the palette's.
+        if request.drumming.style.is_none() {
+            request.drumming.style = self.palettes[name].drum_style;
+        }
         let arrangement = self
             .composer
-            .compose(&job.request())
+            .compose(&request)
             .map_err(|e| GenerateError::Compose(e.to_string()))?;
         let settings = RenderSettings {
             sample_rate: job.sample_rate,

@@ -134,6 +134,13 @@ pub fn fingerprint(mood: &MoodSpec, seed: u64) -> u64 {
     for role in Role::ALL {
         h.u8(u8::from(mood.layers.iter().any(|l| l.role == role)));
     }
+    // How the drums are played changes the drum notes alone: it is part of
+    // the stems' key, not of the composition seed, so a new drum style or
+    // feel keeps the melody, bass and harmony.
+    let d = &mood.drumming;
+    h.str(d.player.name())
+        .str(d.style.map_or("", |s| s.name()))
+        .u32(d.clamped_feel().to_bits());
     h.finish()
 }
 

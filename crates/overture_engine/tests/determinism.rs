@@ -242,4 +242,22 @@ fn the_real_composer_renders_bit_identical_sessions_without_steps_at_seams() {
         "a step of {worst} at a seam, {inside} inside the stems"
     );
     assert!(first.left.iter().chain(&first.right).all(|x| x.is_finite()));
+
+    // The drums were the learned drummer's as played (feel 1, the default):
+    // hits off the sixteenth grid, every one inside its section, while the
+    // boundaries above stayed on their exact samples.
+    let drums = piece("combat", Part::Main(0));
+    let arrangement = &drums.arrangement;
+    let notes = &arrangement
+        .track(overture_core::track::Role::Drums)
+        .expect("a drum track")
+        .notes;
+    let end = arrangement.bars * arrangement.meter.ticks_per_bar();
+    assert!(notes.iter().all(|n| n.start < end && n.end() <= end));
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.start % overture_core::time::TICKS_PER_SIXTEENTH != 0),
+        "no drum hit off the grid"
+    );
 }

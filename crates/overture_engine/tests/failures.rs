@@ -13,7 +13,7 @@ use common::{Signal, ToneSource};
 use overture_core::mood::Mood;
 use overture_engine::{
     Director, DirectorSettings, GenerateError, Generator, GeneratorMode, GeneratorSettings,
-    MusicEvent, PieceSource,
+    MusicEvent, PieceSource, SourceError,
     generator::{PieceJob, SourceFactory},
     piece::{Piece, PieceKey},
     score::{MoodSpec, Score},
@@ -213,7 +213,7 @@ fn a_model_that_does_not_load_fails_every_job_at_once_without_loading_again() {
     let counter = loads.clone();
     let factory: SourceFactory = Arc::new(move || {
         counter.fetch_add(1, Ordering::Relaxed);
-        Err(GenerateError::Model("models/missing: no such file".into()))
+        Err(SourceError::Model("models/missing: no such file".into()))
     });
     let mut run = Run::new(score("ambient"), factory);
     run.director.set_likely(&["calm", "storm"]).unwrap();

@@ -1,11 +1,17 @@
 //! Composition seeds hash the fields that shape the notes, and only those:
 //! editing how a mood plays (layer curves, smoothing, quantization) keeps
 //! its notes and its rendered stems; changing its palette keeps the notes
-//! and renders them anew; changing its valence composes new notes.
+//! (but for the drum style a palette suggests) and renders them anew; how
+//! the drums are played changes the drums alone; changing its valence
+//! composes new notes.
 
 use std::sync::Arc;
 
-use overture_core::{mood::Mood, track::Role};
+use overture_core::{
+    drumming::{DrumPlayer, DrumStyle},
+    mood::Mood,
+    track::Role,
+};
 use overture_engine::{
     ModelSource,
     generator::PieceJob,
@@ -124,6 +130,66 @@ fn a_new_layer_curve_keeps_the_notes_and_a_new_valence_changes_them() {
     let reference = notes(&a, Part::Main(0));
     assert!(reference.tracks.iter().any(|t| !t.notes.is_empty()));
     assert_eq!(notes(&curve, Part::Main(0)), reference);
-    assert_eq!(notes(&palette, Part::Main(0)), reference);
+    // A palette suggests a drum style (ambient jazz, chiptune electronic):
+    // a new one keeps every pitched part and changes only the drums.
+    let new_palette = notes(&palette, Part::Main(0));
+    assert_eq!(pitched(&new_palette), pitched(&reference));
+    assert_ne!(new_palette.track(Role::Drums), reference.track(Role::Drums));
     assert_ne!(notes(&valence, Part::Main(0)).tracks, reference.tracks);
+
+    // With the mood's own drum style, a new palette keeps every note.
+    let (mut styled, mut styled_palette) = (explore(), palette.clone());
+    styled.drumming.style = Some(DrumStyle::Rock);
+    styled_palette.drumming.style = Some(DrumStyle::Rock);
+    assert_eq!(
+        notes(&styled_palette, Part::Main(0)),
+        notes(&styled, Part::Main(0))
+    );
+}
+
+/// Every track but the drums.
+fn pitched(a: &overture_core::arrangement::Arrangement) -> Vec<overture_core::track::Track> {
+    a.tracks
+        .iter()
+        .filter(|t| t.role != Role::Drums)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn how_the_drums_are_played_changes_the_drums_and_the_stems_not_the_seed() {
+    let a = explore();
+    let mut feel = explore();
+    feel.drumming.feel = 0.0;
+    let mut style = explore();
+    style.drumming.style = Some(DrumStyle::Latin);
+    let mut pattern = explore();
+    pattern.drumming.player = DrumPlayer::Pattern;
+    let reference = notes(&a, Part::Main(0));
+    let ka = PieceKey::new(&a, SEED, Part::Main(0));
+    for (what, m) in [("feel", &feel), ("style", &style), ("player", &pattern)] {
+        let k = PieceKey::new(m, SEED, Part::Main(0));
+        assert_eq!(ka.composition_seed(), k.composition_seed(), "{what}");
+        assert_ne!(ka.spec, k.spec, "{what}: new drums need a new render");
+        let other = notes(m, Part::Main(0));
+        assert_eq!(pitched(&other), pitched(&reference), "{what}");
+        assert_ne!(
+            other.track(Role::Drums),
+            reference.track(Role::Drums),
+            "{what}"
+        );
+    }
+    // Feel 0 puts the same hits on the grid.
+    let grid = notes(&feel, Part::Main(0));
+    let drums = grid.track(Role::Drums).unwrap();
+    assert!(
+        drums
+            .notes
+            .iter()
+            .all(|n| n.start % overture_core::time::TICKS_PER_SIXTEENTH == 0)
+    );
+    assert_eq!(
+        drums.notes.len(),
+        reference.track(Role::Drums).unwrap().notes.len()
+    );
 }

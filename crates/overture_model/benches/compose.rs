@@ -40,5 +40,39 @@ fn compose(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compose);
+/// The drum part of an 8-bar main section alone: the learned drummer (128
+/// sampled steps) beside the pattern drummer, and a mood set's drums with
+/// both (what the learned drummer adds to a mood change).
+fn drums(c: &mut Criterion) {
+    use overture_model::drummer::Drummer;
+    use overture_model::drums::{DrumRequest, compose_drums};
+    let drummer = match Drummer::bundled() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("skipping drum benchmarks: {e}");
+            return;
+        }
+    };
+    let mut group = c.benchmark_group("drums");
+    group.sample_size(20);
+    let mut seed = 0;
+    let request = DrumRequest::new(SectionKind::Main, 8, 0);
+    group.bench_function("learned_main_8_bars", |b| {
+        b.iter(|| {
+            seed += 1;
+            drummer
+                .play(&DrumRequest { seed, ..request })
+                .expect("play")
+        })
+    });
+    group.bench_function("pattern_main_8_bars", |b| {
+        b.iter(|| {
+            seed += 1;
+            compose_drums(&DrumRequest { seed, ..request })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, compose, drums);
 criterion_main!(benches);

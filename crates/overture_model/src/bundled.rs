@@ -42,6 +42,27 @@ pub fn composer() -> Result<(&'static [u8], &'static str), ModelError> {
     }
 }
 
+#[cfg(feature = "bundled")]
+const DRUMMER_WEIGHTS: &[u8] = include_bytes!("../models/drummer/groove-drummer.safetensors");
+
+#[cfg(feature = "bundled")]
+const DRUMMER_CONFIG: &str = include_str!("../models/drummer/groove-drummer.json");
+
+/// The bundled drummer's safetensors weights and JSON config (see
+/// [`crate::drummer`]).
+pub fn drummer() -> Result<(&'static [u8], &'static str), ModelError> {
+    #[cfg(feature = "bundled")]
+    {
+        Ok((DRUMMER_WEIGHTS, DRUMMER_CONFIG))
+    }
+    #[cfg(not(feature = "bundled"))]
+    {
+        Err(ModelError::NotBundled {
+            model: crate::drummer::DRUMMER_ORIGIN,
+        })
+    }
+}
+
 /// Where a composer model comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ModelLocation {

@@ -16,19 +16,20 @@
 //! with tonic-chord tones only. Pitches can be held to the key's scale
 //! (default) and nudged toward the current chord's tones on strong beats.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use overture_core::{
     arrangement::{Arrangement, Provenance},
     chord::{Chord, ChordSpan},
+    drumming::{DrumPlayer, Drumming},
     key::{Key, Mode, PitchClass},
     mood::Mood,
     note::Note,
     section::SectionKind,
     time::{Meter, TICKS_PER_SIXTEENTH, Tempo},
-    track::Role,
+    track::{Role, Track},
 };
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -37,6 +38,7 @@ use crate::{
     bundled::ModelLocation,
     checkpoint::{self, ModelFile},
     corpus::{Calibration, Header},
+    drummer::Drummer,
     drums::{DrumRequest, compose_drums},
     error::ModelError,
     form_plan::{BarPlan, FormPlan, PLAN_BARS, PlanTable, restate},
@@ -89,6 +91,18 @@ impl Default for Sampling {
     }
 }
 
+/// The bundled drummer, loaded once per process (`None` without the
+/// `bundled` feature).
+fn bundled_drummer() -> Option<Arc<Drummer>> {
+    static DRUMMER: std::sync::OnceLock<Option<Arc<Drummer>>> = std::sync::OnceLock::new();
+    DRUMMER
+        .get_or_init(|| Drummer::bundled().ok().map(Arc::new))
+        .clone()
+}
+
+/// The longest section a request may ask for, in bars.
+pub const MAX_BARS: u32 = 64;
+
 /// What to compose.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Request {
@@ -110,6 +124,10 @@ pub struct Request {
     pub seed: u64,
     /// Whether to write a drum part.
     pub drums: bool,
+    /// How the drums are played: by the learned drummer (the default) or
+    /// the pattern drummer, in which style, with how much human feel.
+    #[serde(default)]
+    pub drumming: Drumming,
     /// Sampling settings.
     pub sampling: Sampling,
     /// A theme to state as the melody of the first bars of main sections
@@ -153,6 +171,7 @@ impl Request {
             },
             seed: 0,
             drums: true,
+            drumming: Drumming::default(),
             sampling: Sampling::default(),
             motif: None,
             register: None,
@@ -193,10 +212,10 @@ impl Request {
                 format!("expected a number in [0, 1], found {}", self.intensity),
             );
         }
-        if !(1..=64).contains(&self.bars) {
+        if !(1..=MAX_BARS).contains(&self.bars) {
             return bad(
                 "bars",
-                format!("expected 1 to 64 bars, found {}", self.bars),
+                format!("expected 1 to {MAX_BARS} bars, found {}", self.bars),
             );
         }
         if !Tempo::is_music_bpm(self.bpm) {
@@ -253,6 +272,7 @@ pub struct Composer {
     file: ModelFile,
     device: Device,
     _varmap: VarMap,
+    drummer: Option<Arc<Drummer>>,
 }
 
 const SECTION_CHUNK: u32 = 8;
@@ -312,6 +332,7 @@ impl Composer {
             file,
             device,
             _varmap: varmap,
+            drummer: bundled_drummer(),
         })
     }
 
@@ -333,6 +354,7 @@ impl Composer {
             file,
             device,
             _varmap: varmap,
+            drummer: bundled_drummer(),
         })
     }
 
@@ -351,6 +373,19 @@ impl Composer {
         }
     }
 
+    /// This composer with `drummer` playing its drum parts (`None`: the
+    /// pattern drummer plays them all). Loaded composers start with the
+    /// bundled drummer when the crate has it.
+    pub fn with_drummer(mut self, drummer: Option<Arc<Drummer>>) -> Self {
+        self.drummer = drummer;
+        self
+    }
+
+    /// The learned drummer, if this composer has one.
+    pub fn drummer(&self) -> Option<&Drummer> {
+        self.drummer.as_deref()
+    }
+
     /// A composer from a network already in memory (tests, training).
     pub fn from_parts(model: Transformer, varmap: VarMap, file: ModelFile) -> Self {
         Self {
@@ -358,6 +393,7 @@ impl Composer {
             file,
             device: Device::Cpu,
             _varmap: varmap,
+            drummer: bundled_drummer(),
         }
     }
 
@@ -417,6 +453,9 @@ impl Composer {
         let mut out = Vec::with_capacity(requests.len());
         for (ri, r) in requests.iter().enumerate() {
             let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));
+            if r.drums {
+                arr.tracks.insert(0, self.drums(r)?);
+            }
             arr.provenance = Provenance {
                 model: Some(match &self.file.base {
                     Some(b) => format!("{} (fine-tuned from {})", self.file.name, b.name),
@@ -556,18 +595,27 @@ impl Composer {
             final_hold(&mut arr, end - bar_ticks, end);
         }
         arr.chords = chord_spans(&chords, end);
-        if r.drums {
-            let drums = compose_drums(&DrumRequest {
-                section: r.section,
-                bars: r.bars,
-                meter,
-                arousal: r.mood.arousal,
-                intensity: r.intensity,
-                seed: r.seed,
-            });
-            arr.tracks.insert(0, drums);
-        }
         arr
+    }
+
+    /// The drum part `r` asks for: the learned drummer's unless `r` asks for
+    /// the pattern drummer or this composer has no drummer.
+    fn drums(&self, r: &Request) -> Result<Track, ModelError> {
+        let request = DrumRequest {
+            section: r.section,
+            bars: r.bars,
+            meter: Meter::FOUR_FOUR,
+            valence: r.mood.valence,
+            arousal: r.mood.arousal,
+            intensity: r.intensity,
+            seed: r.seed,
+            style: r.drumming.style,
+            feel: r.drumming.clamped_feel(),
+        };
+        match (&self.drummer, r.drumming.player) {
+            (Some(drummer), DrumPlayer::Learned) => drummer.play(&request),
+            _ => Ok(compose_drums(&request)),
+        }
     }
 }
 

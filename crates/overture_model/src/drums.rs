@@ -31,9 +31,12 @@
 //!     section: SectionKind::Main,
 //!     bars: 8,
 //!     meter: Meter::FOUR_FOUR,
+//!     valence: 0.0,
 //!     arousal: 0.5,
 //!     intensity: 0.5,
 //!     seed: 7,
+//!     style: None,
+//!     feel: 1.0,
 //! };
 //! let track = compose_drums(&request);
 //! assert_eq!(track.name, "drums");
@@ -50,6 +53,8 @@ use overture_core::{
     track::{Role, Track},
 };
 use rand_chacha::ChaCha8Rng;
+
+use crate::prompt::DrumStyle;
 use rand_core::{RngCore, SeedableRng};
 
 /// What a drum part is asked for.
@@ -61,12 +66,40 @@ pub struct DrumRequest {
     pub bars: u32,
     /// The time signature.
     pub meter: Meter,
+    /// How pleasant the music is, in [-1, 1]; the learned drummer picks a
+    /// style from it when none is asked for.
+    pub valence: f32,
     /// How excited the music is, in [-1, 1] (clamped; NaN counts as 0).
     pub arousal: f32,
     /// How intense the moment is, in [0, 1] (clamped; NaN counts as 0.5).
     pub intensity: f32,
     /// Seeds every choice the drummer makes.
     pub seed: u64,
+    /// The drumming asked for (the learned drummer plays the nearest style it
+    /// was trained on; the pattern drummer ignores it).
+    pub style: Option<DrumStyle>,
+    /// How far hits sit off the grid as the learned drummer played them: 0 =
+    /// exactly on the grid, 1 = as played (clamped; NaN counts as 1). The
+    /// pattern drummer is always on the grid.
+    pub feel: f32,
+}
+
+impl DrumRequest {
+    /// A 4/4 request for `bars` bars of `section` at a neutral mood (valence
+    /// and arousal 0, intensity 0.5), no style asked for, played feel.
+    pub fn new(section: SectionKind, bars: u32, seed: u64) -> Self {
+        Self {
+            section,
+            bars,
+            meter: Meter::FOUR_FOUR,
+            valence: 0.0,
+            arousal: 0.0,
+            intensity: 0.5,
+            seed,
+            style: None,
+            feel: 1.0,
+        }
+    }
 }
 
 /// Writes the drum track (Role::Drums, name "drums") for a section.
@@ -85,7 +118,7 @@ pub fn compose_drums(request: &DrumRequest) -> Track {
     let bars = request.bars.min(u32::MAX / grid.bar_ticks);
     let energy = energy(request.arousal, request.intensity);
     let base = Family::from_energy(energy);
-    let mut drummer = Drummer::new(grid, energy, request.seed, bars * grid.bar_ticks);
+    let mut drummer = PatternPlayer::new(grid, energy, request.seed, bars * grid.bar_ticks);
     if request.section == SectionKind::Stinger {
         drummer.stinger(bars, base);
     } else {
@@ -107,7 +140,7 @@ const OPEN: u32 = TICKS_PER_QUARTER / 2;
 const CRASH: u32 = TICKS_PER_QUARTER * 2;
 
 /// Folds arousal and intensity into one energy in [0, 1].
-fn energy(arousal: f32, intensity: f32) -> f32 {
+pub(crate) fn energy(arousal: f32, intensity: f32) -> f32 {
     let a = if arousal.is_nan() {
         0.0
     } else {
@@ -406,7 +439,7 @@ impl Dice {
 }
 
 /// Writes one section's notes.
-struct Drummer {
+struct PatternPlayer {
     grid: Grid,
     energy: f32,
     dice: Dice,
@@ -417,7 +450,7 @@ struct Drummer {
     end: u32,
 }
 
-impl Drummer {
+impl PatternPlayer {
     fn new(grid: Grid, energy: f32, seed: u64, end: u32) -> Self {
         let mut dice = Dice(ChaCha8Rng::seed_from_u64(seed));
         let groove = Groove::choose(grid, &mut dice);
@@ -715,12 +748,8 @@ mod tests {
 
     fn request(section: SectionKind, bars: u32, arousal: f32, seed: u64) -> DrumRequest {
         DrumRequest {
-            section,
-            bars,
-            meter: Meter::FOUR_FOUR,
             arousal,
-            intensity: 0.5,
-            seed,
+            ..DrumRequest::new(section, bars, seed)
         }
     }
 

@@ -31,6 +31,7 @@ pub mod bundled;
 pub mod checkpoint;
 pub mod composer;
 pub mod corpus;
+pub mod drummer;
 pub mod drums;
 pub mod error;
 pub mod eval;

@@ -79,90 +79,69 @@ pub struct Transformer {
     config: ModelConfig,
     tok: Embedding,
     pos: Embedding,
+    stack: Stack,
+}
+
+/// The pre-norm causal blocks and final layer norm of a decoder, apart from
+/// what embeds its inputs and reads its outputs: the composer embeds tokens,
+/// the drummer ([`crate::drummer`]) embeds sixteenth-note steps.
+pub struct Stack {
     blocks: Vec<Block>,
     ln_f: LayerNorm,
+    n_heads: usize,
+    max_len: usize,
 }
 
-/// Key/value caches for incremental decoding, one per block.
-pub struct Cache {
-    layers: Vec<KvCache>,
-    len: usize,
-}
-
-impl Cache {
-    /// Number of positions already in the cache.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the cache is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
-
-impl Transformer {
-    /// Builds the network's variables in `vb`.
-    pub fn new(config: ModelConfig, vb: VarBuilder) -> candle_core::Result<Self> {
-        let d = config.d_model;
-        let tok = candle_nn::embedding(config.vocab_size, d, vb.pp("tok"))?;
-        let pos = candle_nn::embedding(config.max_len, d, vb.pp("pos"))?;
-        let mut blocks = Vec::with_capacity(config.n_layers);
-        for i in 0..config.n_layers {
+impl Stack {
+    /// Builds `n_layers` blocks of width `d` (variables `blocks.{i}.*` and
+    /// `ln_f.*` in `vb`) for sequences of at most `max_len` positions.
+    pub fn new(
+        d: usize,
+        n_layers: usize,
+        n_heads: usize,
+        d_ff: usize,
+        max_len: usize,
+        vb: VarBuilder,
+    ) -> candle_core::Result<Self> {
+        let mut blocks = Vec::with_capacity(n_layers);
+        for i in 0..n_layers {
             let vb = vb.pp(format!("blocks.{i}"));
             blocks.push(Block {
                 ln1: candle_nn::layer_norm(d, 1e-5, vb.pp("ln1"))?,
                 qkv: candle_nn::linear(d, 3 * d, vb.pp("qkv"))?,
                 proj: candle_nn::linear(d, d, vb.pp("proj"))?,
                 ln2: candle_nn::layer_norm(d, 1e-5, vb.pp("ln2"))?,
-                fc1: candle_nn::linear(d, config.d_ff, vb.pp("fc1"))?,
-                fc2: candle_nn::linear(config.d_ff, d, vb.pp("fc2"))?,
+                fc1: candle_nn::linear(d, d_ff, vb.pp("fc1"))?,
+                fc2: candle_nn::linear(d_ff, d, vb.pp("fc2"))?,
             });
         }
         let ln_f = candle_nn::layer_norm(d, 1e-5, vb.pp("ln_f"))?;
         Ok(Self {
-            config,
-            tok,
-            pos,
             blocks,
             ln_f,
+            n_heads,
+            max_len,
         })
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &ModelConfig {
-        &self.config
-    }
-
-    /// A fresh cache.
+    /// A fresh cache for incremental decoding.
     pub fn cache(&self) -> Cache {
         Cache {
-            layers: (0..self.config.n_layers)
-                .map(|_| KvCache::new(2, self.config.max_len))
+            layers: (0..self.blocks.len())
+                .map(|_| KvCache::new(2, self.max_len))
                 .collect(),
             len: 0,
         }
     }
 
-    /// Logits for every position of a `(batch, time)` batch of token ids
-    /// (causal; used for training and evaluation).
-    pub fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
-        self.run(ids, 0, None, true)
-    }
-
-    /// Feeds `(batch, time)` new tokens after what `cache` holds and returns
-    /// the logits of the last position, `(batch, vocab)`.
-    pub fn step(&self, ids: &Tensor, cache: &mut Cache) -> candle_core::Result<Tensor> {
-        let t = ids.dim(1)?;
-        let start = cache.len;
-        let logits = self.run(ids, start, Some(cache), false)?;
-        cache.len = start + t;
-        logits.i((.., t - 1, ..))
-    }
-
-    fn run(
+    /// Runs embedded inputs `x` `(batch, time, d)` at positions
+    /// `start..start + time` through the blocks, causally, appending to
+    /// `cache` when given (the caller advances [`Cache`]'s length with
+    /// [`Stack::advance`]); `differentiable` selects the ops that have a
+    /// backward pass. Returns the normalized hidden states `(batch, time, d)`.
+    pub fn forward(
         &self,
-        ids: &Tensor,
+        x: Tensor,
         start: usize,
         mut cache: Option<&mut Cache>,
         differentiable: bool,
@@ -176,23 +155,16 @@ impl Transformer {
                 ln.forward(x)
             }
         };
-
-        let (b, t) = ids.dims2()?;
-        let device = ids.device();
-        if start + t > self.config.max_len {
+        let (b, t, d) = x.dims3()?;
+        if start + t > self.max_len {
             candle_core::bail!(
-                "sequence of {} tokens is longer than the model's {} positions",
+                "sequence of {} positions is longer than the model's {}",
                 start + t,
-                self.config.max_len
+                self.max_len
             );
         }
-        let positions = Tensor::arange(start as u32, (start + t) as u32, device)?;
-        let mut x = self
-            .tok
-            .forward(ids)?
-            .broadcast_add(&self.pos.forward(&positions)?)?;
-        let h = self.config.n_heads;
-        let d = self.config.d_model;
+        let mut x = x;
+        let h = self.n_heads;
         let hd = d / h;
         let scale = 1.0 / (hd as f64).sqrt();
         for (li, block) in self.blocks.iter().enumerate() {
@@ -223,7 +195,102 @@ impl Transformer {
             let y = block.fc2.forward(&block.fc1.forward(&y)?.gelu()?)?;
             x = (x + y)?;
         }
-        let x = norm(&self.ln_f, &x)?;
+        norm(&self.ln_f, &x)
+    }
+
+    /// Records that `t` more positions were appended to `cache`.
+    pub fn advance(cache: &mut Cache, t: usize) {
+        cache.len += t;
+    }
+}
+
+/// Key/value caches for incremental decoding, one per block.
+pub struct Cache {
+    layers: Vec<KvCache>,
+    len: usize,
+}
+
+impl Cache {
+    /// Number of positions already in the cache.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Transformer {
+    /// Builds the network's variables in `vb`.
+    pub fn new(config: ModelConfig, vb: VarBuilder) -> candle_core::Result<Self> {
+        let d = config.d_model;
+        let tok = candle_nn::embedding(config.vocab_size, d, vb.pp("tok"))?;
+        let pos = candle_nn::embedding(config.max_len, d, vb.pp("pos"))?;
+        let stack = Stack::new(
+            d,
+            config.n_layers,
+            config.n_heads,
+            config.d_ff,
+            config.max_len,
+            vb,
+        )?;
+        Ok(Self {
+            config,
+            tok,
+            pos,
+            stack,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// A fresh cache.
+    pub fn cache(&self) -> Cache {
+        self.stack.cache()
+    }
+
+    /// Logits for every position of a `(batch, time)` batch of token ids
+    /// (causal; used for training and evaluation).
+    pub fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        self.run(ids, 0, None, true)
+    }
+
+    /// Feeds `(batch, time)` new tokens after what `cache` holds and returns
+    /// the logits of the last position, `(batch, vocab)`.
+    pub fn step(&self, ids: &Tensor, cache: &mut Cache) -> candle_core::Result<Tensor> {
+        let t = ids.dim(1)?;
+        let start = cache.len;
+        let logits = self.run(ids, start, Some(cache), false)?;
+        cache.len = start + t;
+        logits.i((.., t - 1, ..))
+    }
+
+    fn run(
+        &self,
+        ids: &Tensor,
+        start: usize,
+        cache: Option<&mut Cache>,
+        differentiable: bool,
+    ) -> candle_core::Result<Tensor> {
+        let t = ids.dim(1)?;
+        if start + t > self.config.max_len {
+            candle_core::bail!(
+                "sequence of {} tokens is longer than the model's {} positions",
+                start + t,
+                self.config.max_len
+            );
+        }
+        let positions = Tensor::arange(start as u32, (start + t) as u32, ids.device())?;
+        let x = self
+            .tok
+            .forward(ids)?
+            .broadcast_add(&self.pos.forward(&positions)?)?;
+        let x = self.stack.forward(x, start, cache, differentiable)?;
         x.broadcast_matmul(&self.tok.embeddings().t()?)
     }
 }
@@ -324,6 +391,13 @@ pub fn masked_loss(
 /// (normal with σ 0.02, residual projections scaled by 1/√(2·layers), unit
 /// layer-norm gains, zero biases), identical on every machine.
 pub fn init_weights(varmap: &VarMap, config: &ModelConfig, seed: u64) -> candle_core::Result<()> {
+    init_vars(varmap, config.n_layers, seed)
+}
+
+/// [`init_weights`] for any network built on a [`Stack`] of `n_layers`
+/// blocks, by the same naming rules (`*.bias` zero, `ln*` one, `proj`/`fc2`
+/// weights scaled for depth, everything else normal with σ 0.02).
+pub fn init_vars(varmap: &VarMap, n_layers: usize, seed: u64) -> candle_core::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let data = varmap.data().lock().expect("varmap lock poisoned");
     let mut names: Vec<&String> = data.keys().collect();
@@ -338,7 +412,7 @@ pub fn init_weights(varmap: &VarMap, config: &ModelConfig, seed: u64) -> candle_
             vec![1.0; n]
         } else {
             let sigma = if name.ends_with("proj.weight") || name.ends_with("fc2.weight") {
-                0.02 / (2.0 * config.n_layers as f64).sqrt()
+                0.02 / (2.0 * n_layers as f64).sqrt()
             } else {
                 0.02
             };

@@ -5,6 +5,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use overture_core::drumming::Drumming;
 use overture_core::{
     key::{Key, Mode, PitchClass},
     mood::Mood,
@@ -58,6 +59,17 @@ pub struct MoodMap {
     pub variants: u32,
     /// Whether the music has drums, unless a mood says otherwise (default true).
     pub drums: bool,
+    /// Who plays the drums, unless a mood says otherwise: `"learned"` (the
+    /// drummer trained on human performances, the default) or `"pattern"`.
+    pub drummer: String,
+    /// Drum style of every mood that does not set its own: rock, funk, jazz,
+    /// latin, hip-hop, electronic, march, orchestral, folk or waltz (default
+    /// none: a mood's prompt suggests one, else the drummer chooses from the mood).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drum_style: Option<String>,
+    /// How far the learned drummer's hits sit off the grid, unless a mood
+    /// says otherwise: 0 = exactly on the grid, 1 = as played (the default).
+    pub feel: f32,
     /// Vertical layers by role, unless a mood says otherwise (default none:
     /// every role always plays).
     pub layers: BTreeMap<Role, LayerDef>,
@@ -105,6 +117,9 @@ impl Default for MoodMap {
             main_bars: 8,
             variants: 2,
             drums: true,
+            drummer: "learned".into(),
+            drum_style: None,
+            feel: 1.0,
             layers: BTreeMap::new(),
             layer_smoothing_beats: 2.0,
             layer_quantize: Quantize::Beat,
@@ -178,6 +193,15 @@ pub struct MoodDef {
     /// Whether it has drums.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drums: Option<bool>,
+    /// Who plays its drums (`"learned"` or `"pattern"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drummer: Option<String>,
+    /// Its drum style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drum_style: Option<String>,
+    /// Its drums' feel, 0 (on the grid) to 1 (as played).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feel: Option<f32>,
     /// The layer set (replaces the map's whole set; `{}` for none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<BTreeMap<Role, LayerDef>>,
@@ -213,6 +237,9 @@ impl MoodDef {
             main_bars: None,
             variants: None,
             drums: None,
+            drummer: None,
+            drum_style: None,
+            feel: None,
             layers: None,
             layer_smoothing_beats: None,
             layer_quantize: None,
@@ -601,6 +628,21 @@ impl MoodMap {
             main_bars: m.main_bars.unwrap_or(self.main_bars),
             variants: m.variants.unwrap_or(self.variants),
             drums: m.drums.or(read.and_then(|r| r.drums)).unwrap_or(self.drums),
+            drumming: Drumming {
+                player: m
+                    .drummer
+                    .as_deref()
+                    .unwrap_or(&self.drummer)
+                    .parse()
+                    .unwrap_or_default(),
+                style: m
+                    .drum_style
+                    .as_deref()
+                    .or(self.drum_style.as_deref())
+                    .and_then(|s| s.parse().ok())
+                    .or(read.and_then(|r| r.drum_style)),
+                feel: m.feel.unwrap_or(self.feel),
+            },
             layers: layers
                 .iter()
                 .map(|(&role, l)| Layer {

@@ -17,6 +17,8 @@ pub struct PromptMood {
     pub palette: Option<String>,
     /// Whether drums play.
     pub drums: Option<bool>,
+    /// The drum style the words suggest.
+    pub drum_style: Option<overture_core::drumming::DrumStyle>,
 }
 
 /// Reads a mood's `prompt` text.
@@ -28,7 +30,7 @@ pub struct PromptMood {
 /// struct Fixed;
 /// impl PromptReader for Fixed {
 ///     fn read_prompt(&self, prompt: &str) -> Result<PromptMood, String> {
-///         Ok(PromptMood { valence: -0.5, arousal: 0.4, tempo: Some(96.0), palette: None, drums: None })
+///         Ok(PromptMood { valence: -0.5, arousal: 0.4, tempo: Some(96.0), palette: None, drums: None, drum_style: None })
 ///     }
 /// }
 /// let map = MoodMap::parse(

@@ -8,6 +8,7 @@
 
 use std::{cell::RefCell, collections::BTreeMap, fmt::Display, path::Path};
 
+use overture_core::drumming::{DrumPlayer, DrumStyle};
 use overture_core::score::Quantize;
 use overture_core::track::Role;
 
@@ -200,6 +201,34 @@ impl<'a> Cx<'a> {
         }
     }
 
+    fn drummer(&self, path: &[Seg], drummer: &str) {
+        if drummer.parse::<DrumPlayer>().is_err() {
+            self.report(self.error(
+                ErrorKind::OutOfRange,
+                path,
+                At::Value,
+                "\"learned\" or \"pattern\"",
+                format!("{drummer:?}"),
+            ));
+        }
+    }
+
+    fn drum_style(&self, path: &[Seg], style: &str) {
+        if style.parse::<DrumStyle>().is_err() {
+            let names: Vec<String> = DrumStyle::ALL
+                .iter()
+                .map(|d| format!("{:?}", d.name()))
+                .collect();
+            self.report(self.error(
+                ErrorKind::OutOfRange,
+                path,
+                At::Value,
+                format!("a drum style: {}", names.join(", ")),
+                format!("{style:?}"),
+            ));
+        }
+    }
+
     fn quantize(&self, path: &[Seg], q: Quantize) {
         if q == Quantize::Phrase(0) {
             self.report(self.error(
@@ -239,6 +268,17 @@ impl<'a> Cx<'a> {
             1,
             16,
             "between 1 and 16 variants",
+        );
+        self.drummer(&[f("drummer")], &m.drummer);
+        if let Some(style) = &m.drum_style {
+            self.drum_style(&[f("drum_style")], style);
+        }
+        self.range(
+            &[f("feel")],
+            m.feel,
+            0.0,
+            1.0,
+            "between 0 (on the grid) and 1 (as played)",
         );
         self.layers(&[f("layers")], &m.layers);
         self.range(
@@ -454,6 +494,21 @@ impl<'a> Cx<'a> {
             }
             if let Some(v) = mood.variants {
                 self.range(&at("variants"), v, 1, 16, "between 1 and 16 variants");
+            }
+            if let Some(d) = &mood.drummer {
+                self.drummer(&at("drummer"), d);
+            }
+            if let Some(style) = &mood.drum_style {
+                self.drum_style(&at("drum_style"), style);
+            }
+            if let Some(feel) = mood.feel {
+                self.range(
+                    &at("feel"),
+                    feel,
+                    0.0,
+                    1.0,
+                    "between 0 (on the grid) and 1 (as played)",
+                );
             }
             if let Some(layers) = &mood.layers {
                 self.layers(&at("layers"), layers);

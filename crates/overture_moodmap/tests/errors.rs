@@ -58,8 +58,8 @@ fn syntax_errors_point_at_the_offending_token() {
         &edit("tempo: 140", "tmpo: 140"),
         ErrorKind::Syntax,
         "maps/test.moodmap.ron:6:48: moods.fight: expected one of the fields `valence`, `arousal`, \
-         `tempo`, `key`, `palette`, `main_bars`, `variants`, `drums`, `layers`, \
-         `layer_smoothing_beats`, `layer_quantize`, `intensity`, `leitmotif`, `prompt`, found `tmpo`",
+         `tempo`, `key`, `palette`, `main_bars`, `variants`, `drums`, `drummer`, `drum_style`, \
+         `feel`, `layers`, `layer_smoothing_beats`, `layer_quantize`, `intensity`, `leitmotif`, `prompt`, found `tmpo`",
     );
     check(
         &edit("tempo: 140", "tempo: \"fast\""),
@@ -314,4 +314,57 @@ fn maps_built_in_code_are_checked_too() {
     let e = map.validate().unwrap_err();
     assert_eq!((e.kind, e.location), (ErrorKind::UnknownMood, None));
     assert_eq!(e.field, "rules[0].mood");
+}
+
+#[test]
+fn drum_settings_are_checked_and_reach_the_score() {
+    let e = err(&edit("tempo: 140)", "tempo: 140, drum_style: \"polka\")"));
+    assert_eq!(e.kind, ErrorKind::OutOfRange);
+    assert_eq!(
+        e.to_string(),
+        "maps/test.moodmap.ron:6:72: moods.fight.drum_style: expected a drum style: \"rock\", \
+         \"funk\", \"jazz\", \"latin\", \"hip-hop\", \"electronic\", \"march\", \"orchestral\", \
+         \"folk\", \"waltz\", found \"polka\""
+    );
+    let e = err(&edit("tempo: 140)", "tempo: 140, feel: 1.5)"));
+    assert_eq!(e.kind, ErrorKind::OutOfRange);
+    assert!(
+        e.to_string().ends_with(
+            "moods.fight.feel: expected between 0 (on the grid) and 1 (as played), found 1.5"
+        ),
+        "{e}"
+    );
+    let e = err(&add("    drummer: \"robot\","));
+    assert!(
+        e.to_string()
+            .ends_with("drummer: expected \"learned\" or \"pattern\", found \"robot\""),
+        "{e}"
+    );
+
+    use overture_core::drumming::{DrumPlayer, DrumStyle, Drumming};
+    let src = add("    drum_style: \"jazz\", feel: 0.25,").replace(
+        "tempo: 140)",
+        "tempo: 140, drummer: \"pattern\", drum_style: \"hip-hop\")",
+    );
+    let score = MoodMap::parse(&src, Path::new("maps/test.moodmap.ron"))
+        .unwrap()
+        .to_score();
+    let calm = &score.mood("calm").unwrap().drumming;
+    let fight = &score.mood("fight").unwrap().drumming;
+    assert_eq!(
+        *calm,
+        Drumming {
+            player: DrumPlayer::Learned,
+            style: Some(DrumStyle::Jazz),
+            feel: 0.25
+        }
+    );
+    assert_eq!(
+        *fight,
+        Drumming {
+            player: DrumPlayer::Pattern,
+            style: Some(DrumStyle::HipHop),
+            feel: 0.25
+        }
+    );
 }

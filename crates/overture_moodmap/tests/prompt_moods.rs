@@ -25,6 +25,7 @@ fn reader(text: &str) -> Result<PromptMood, String> {
         tempo: Some(if tense { 132.0 } else { 80.0 }),
         palette: Some("battle".into()),
         drums: Some(tense),
+        drum_style: None,
     })
 }
 

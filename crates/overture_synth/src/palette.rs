@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use overture_synth::palette::Palette;
-//! use overture_core::track::Role;
+//! use overture_core::{drumming::DrumStyle, track::Role};
 //!
 //! let battle = Palette::builtin("battle").unwrap();
 //! assert!(battle.instrument(Role::Drums).gain > 0.0);
@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use overture_core::track::Role;
+use overture_core::{drumming::DrumStyle, track::Role};
 
 use crate::{
     envelope::Adsr,
@@ -57,6 +57,10 @@ pub struct Palette {
     pub texture: Instrument,
     /// The shared room.
     pub reverb: ReverbSettings,
+    /// The drumming that suits the palette's sound, used when neither the
+    /// mood nor its prompt asks for a style (`drum_style: Some(rock)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drum_style: Option<DrumStyle>,
 }
 
 impl Palette {
@@ -219,6 +223,7 @@ impl Palette {
                 time: 3.5,
                 damping: 0.6,
             },
+            drum_style: Some(DrumStyle::Jazz),
         }
     }
 
@@ -249,6 +254,7 @@ impl Palette {
                 time: 2.5,
                 damping: 0.5,
             },
+            drum_style: Some(DrumStyle::Orchestral),
         }
     }
 
@@ -274,6 +280,7 @@ impl Palette {
                 time: 1.2,
                 damping: 0.4,
             },
+            drum_style: Some(DrumStyle::Rock),
         }
     }
 
@@ -302,6 +309,7 @@ impl Palette {
                 time: 0.6,
                 damping: 0.3,
             },
+            drum_style: Some(DrumStyle::Electronic),
         }
     }
 }

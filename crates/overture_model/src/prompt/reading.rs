@@ -149,6 +149,10 @@ impl Prompt {
             bpm: self.bpm,
             seed,
             drums: self.drums,
+            drumming: overture_core::drumming::Drumming {
+                style: self.drum_style,
+                ..Default::default()
+            },
             ..Request::new(self.mood, SectionKind::Main)
         }
     }
