@@ -64,6 +64,10 @@ pub struct ComposeArgs {
     /// Allow pitches outside the key's scale.
     #[arg(long)]
     free_pitches: bool,
+    /// Compose main sections without a form plan (no planned bar restating
+    /// an earlier bar's melody; see the model card's form measurements).
+    #[arg(long)]
+    no_form_plan: bool,
     /// The model: models/NAME, its .safetensors or .json (default: the bundled pop909-small).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -136,6 +140,7 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
             in_key: !args.free_pitches,
             ..Sampling::default()
         },
+        form_plan: Request::DEFAULT_FORM_PLAN && !args.no_form_plan,
         ..Request::new(mood, section.unwrap_or(SectionKind::Main))
     };
     if let Some(bars) = args.bars {
