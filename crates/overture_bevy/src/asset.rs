@@ -1,15 +1,13 @@
 //! Mood maps as Bevy assets: `*.moodmap.ron`, hot-reloadable.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bevy::{
     asset::{Asset, AssetLoader, LoadContext, io::Reader},
     log::error,
     reflect::TypePath,
 };
-use overture_core::midi::parse_midi;
-use overture_engine::score::Motif;
-use overture_moodmap::{Environment, MoodMap, MoodMapError};
+use overture_moodmap::{Environment, Leitmotif, MoodMap, MoodMapError, parse_leitmotif};
 use overture_synth::Palette;
 
 /// A loaded `*.moodmap.ron` file: the map, or the located error that kept
@@ -24,7 +22,7 @@ pub struct MoodMapAsset {
     pub map: Result<MoodMap, MoodMapError>,
     /// Each mood's leitmotif, read from the MIDI file the map names
     /// (relative to the map), or why it could not be read.
-    pub motifs: Result<Vec<(String, Motif)>, String>,
+    pub motifs: Result<Vec<Leitmotif>, String>,
 }
 
 /// Loads `*.moodmap.ron` files (see the format reference in `assets/moodmaps/README.md`).
@@ -77,15 +75,14 @@ impl AssetLoader for MoodMapLoader {
                         .read_asset_bytes(asset.clone())
                         .await
                         .map_err(|e| e.to_string())
-                        .and_then(|b| parse_midi(&b).map_err(|e| e.to_string()))
-                        .and_then(|song| {
-                            Motif::from_song(&song)
-                                .map(|(m, _)| m)
-                                .map_err(|e| e.to_string())
-                        }),
+                        .and_then(|b| parse_leitmotif(&b)),
                     Err(e) => Err(e.to_string()),
                 };
-                read.0.push((mood.name.clone(), full, motif));
+                read.0.push(Leitmotif {
+                    mood: mood.name.clone(),
+                    path: full,
+                    motif,
+                });
             }
             let source = std::str::from_utf8(&bytes).ok();
             let problems = good.check_references(source, &read);
@@ -96,11 +93,7 @@ impl AssetLoader for MoodMapLoader {
                 motifs = Err(first.to_string());
                 map = Err(first);
             } else {
-                motifs = Ok(read
-                    .0
-                    .into_iter()
-                    .filter_map(|(name, _, motif)| Some((name, motif.ok()?)))
-                    .collect());
+                motifs = Ok(read.0);
             }
         }
         Ok(MoodMapAsset { map, motifs })
@@ -115,7 +108,7 @@ impl AssetLoader for MoodMapLoader {
 /// palettes, palette files on disk, and the leitmotifs it has read (mood,
 /// path, motif or why not).
 #[derive(Default)]
-struct Leitmotifs(Vec<(String, PathBuf, Result<Motif, String>)>);
+struct Leitmotifs(Vec<Leitmotif>);
 
 impl Environment for Leitmotifs {
     fn builtin_palettes(&self) -> Vec<String> {
@@ -127,9 +120,8 @@ impl Environment for Leitmotifs {
     }
 
     fn leitmotif(&self, path: &Path) -> Result<(), String> {
-        match self.0.iter().find(|(_, p, _)| p == path) {
-            Some((_, _, Ok(_))) => Ok(()),
-            Some((_, _, Err(e))) => Err(e.clone()),
+        match self.0.iter().find(|l| l.path == path) {
+            Some(l) => l.motif.as_ref().map(drop).map_err(Clone::clone),
             None => Err("not read".into()),
         }
     }

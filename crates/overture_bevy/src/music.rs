@@ -7,14 +7,14 @@ use bevy::{
     diagnostic::{Diagnostic, Diagnostics},
     prelude::*,
 };
+use overture_engine::ModelLocation;
 use overture_engine::{
     ConductorBuilder, ConductorHandle, Director, DirectorSettings, Engine, EngineError, Generator,
     GeneratorMode, GeneratorSettings, ModelSource, MusicEvent, MusicOutput, OfflineBackend,
     OfflineEngineSettings, OfflineError, OfflineSettings, director::DirectorStats,
     generator::SourceFactory,
 };
-use overture_engine::{ModelLocation, score::Motif};
-use overture_moodmap::{MoodMap, MoodSelector, PromptMood};
+use overture_moodmap::{Leitmotif, MoodMap, MoodSelector, PromptMood};
 use overture_synth::buffer::StereoBuffer;
 
 use crate::{MoodMapAsset, MusicSignals};
@@ -354,17 +354,12 @@ impl Music {
         self.inner().map.as_ref()
     }
 
-    fn apply_map(&mut self, map: MoodMap, motifs: &[(String, Motif)]) -> Result<(), String> {
+    fn apply_map(&mut self, map: MoodMap, motifs: &[Leitmotif]) -> Result<(), String> {
         let inner = self.inner();
         let mut score = map
             .to_score_with(&read_mood_prompt)
             .map_err(|e| e.to_string())?;
-        for mood in &mut score.moods {
-            mood.motif = motifs
-                .iter()
-                .find(|(n, _)| *n == mood.name)
-                .map(|(_, m)| *m);
-        }
+        overture_moodmap::attach_leitmotifs(&mut score, motifs);
         match &mut inner.director {
             Some(director) => director.set_score(score).map_err(|e| e.to_string())?,
             None => {

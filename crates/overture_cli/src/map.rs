@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use overture_core::midi;
-use overture_model::{Composer, motif::Motif};
+use overture_model::Composer;
 use overture_moodmap::{Environment, MoodMap};
 use overture_synth::Palette;
 
@@ -100,10 +99,10 @@ impl Environment for Files {
     }
 
     fn leitmotif(&self, path: &Path) -> Result<(), String> {
-        let song = midi::read_midi(path).map_err(|e| without_path(e.to_string(), path))?;
-        Motif::from_song(&song)
+        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+        overture_moodmap::parse_leitmotif(&bytes)
             .map(drop)
-            .map_err(|e| without_path(e.to_string(), path))
+            .map_err(|e| without_path(e, path))
     }
 }
 

@@ -29,6 +29,23 @@ fn compose(c: &mut Criterion) {
                 .expect("compose")
         })
     });
+    // The same mood set with the pattern drummer, side by side: what the
+    // learned drummer costs a mood change.
+    let pattern = Request {
+        drumming: overture_core::drumming::Drumming {
+            player: overture_core::drumming::DrumPlayer::Pattern,
+            ..Default::default()
+        },
+        ..request
+    };
+    group.bench_function("mood_set_2_8_2_bars_pattern_drums", |b| {
+        b.iter(|| {
+            seed += 1;
+            composer
+                .compose_set(&Request { seed, ..pattern }, 2, 2, 1)
+                .expect("compose")
+        })
+    });
     group.bench_function("main_8_bars", |b| {
         b.iter(|| {
             seed += 1;

@@ -545,7 +545,9 @@ impl MoodMap {
     /// filled in, and the stingers.
     ///
     /// A mood given only by `prompt` sits at valence 0, arousal 0 here; use
-    /// [`MoodMap::to_score_with`] to read its prompt.
+    /// [`MoodMap::to_score_with`] to read its prompt. Leitmotifs are files:
+    /// read them with [`MoodMap::read_leitmotifs`] and give them to the score
+    /// with [`attach_leitmotifs`](crate::attach_leitmotifs).
     pub fn to_score(&self) -> Score {
         self.score_from(self.moods.iter().map(|m| self.mood_spec(m, None)).collect())
     }
@@ -656,8 +658,10 @@ impl MoodMap {
                 .layer_smoothing_beats
                 .unwrap_or(self.layer_smoothing_beats),
             layer_quantize: m.layer_quantize.unwrap_or(self.layer_quantize),
-            // The file is read by whoever loads the map (the Bevy asset loader
-            // reads it through the asset server); see `MoodMap::leitmotif`.
+            // Leitmotif files are read by whoever loads the map (the Bevy
+            // asset loader through the asset server, others with
+            // `MoodMap::read_leitmotifs`) and given to the score by
+            // `attach_leitmotifs`.
             motif: None,
         }
     }

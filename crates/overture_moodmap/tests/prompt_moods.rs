@@ -83,3 +83,59 @@ fn a_mood_needs_numbers_or_a_prompt_and_the_prompt_must_read() {
         "m.ron: moods.odd.prompt: expected a prompt the reader understands, found cannot read `gibberish`"
     );
 }
+
+#[test]
+fn leitmotifs_are_read_from_disk_and_attached_by_one_function() {
+    let dir = std::env::temp_dir().join(format!("overture-leitmotif-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("music")).unwrap();
+    // A four-note theme written as MIDI, and a file that is not MIDI.
+    let mut theme = overture_core::arrangement::Arrangement::new(
+        overture_core::section::SectionKind::Main,
+        overture_core::time::Tempo::from_bpm(100.0).unwrap(),
+        overture_core::time::Meter::FOUR_FOUR,
+        "C:maj".parse().unwrap(),
+        1,
+    );
+    for (i, pitch) in [60u8, 62, 64, 67].into_iter().enumerate() {
+        theme
+            .track_mut(overture_core::track::Role::Melody)
+            .notes
+            .push(overture_core::note::Note::new(
+                i as u32 * 480,
+                pitch,
+                480,
+                100,
+            ));
+    }
+    std::fs::write(
+        dir.join("music/theme.mid"),
+        overture_core::midi::write_midi(&theme),
+    )
+    .unwrap();
+    std::fs::write(dir.join("music/broken.mid"), b"not midi").unwrap();
+    let map = MoodMap::parse(
+        r#"MoodMap(moods: {
+            "calm": (valence: 0.5, arousal: -0.5, leitmotif: "music/theme.mid"),
+            "fight": (valence: -0.5, arousal: 0.8, leitmotif: "music/broken.mid"),
+            "rest": (valence: 0.2, arousal: -0.8),
+        })"#,
+        &dir.join("game.moodmap.ron"),
+    )
+    .unwrap();
+    let read = map.read_leitmotifs();
+    assert_eq!(read.len(), 2);
+    assert_eq!(read[0].path, dir.join("music/theme.mid"));
+    assert!(read[0].motif.is_ok());
+    let e = read[1].motif.clone().unwrap_err();
+    assert!(e.starts_with("not a readable MIDI file"), "{e}");
+
+    let mut score = map.to_score();
+    assert!(score.moods.iter().all(|m| m.motif.is_none()));
+    overture_moodmap::attach_leitmotifs(&mut score, &read);
+    let motif = |name: &str| score.mood(name).unwrap().motif;
+    assert_eq!(motif("calm"), read[0].motif.clone().ok());
+    assert_eq!(motif("fight"), None);
+    assert_eq!(motif("rest"), None);
+    let _ = std::fs::remove_dir_all(&dir);
+}
