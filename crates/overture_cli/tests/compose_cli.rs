@@ -222,3 +222,49 @@ fn compose_without_a_model_path_uses_the_bundled_model_from_any_folder_with_the_
         "{info:?}"
     );
 }
+
+#[test]
+fn no_form_plan_composes_main_sections_without_their_restated_bars() {
+    let melody = |dir: &Path| -> Vec<(u32, u8)> {
+        let song = read_midi(dir.join("score.mid")).unwrap();
+        song.parts
+            .iter()
+            .find(|p| p.suggested_role() == Role::Melody)
+            .expect("a melody part")
+            .notes
+            .iter()
+            .map(|n| (n.start, n.pitch))
+            .collect()
+    };
+    // Restated bars are what a plan adds (some plans restate nothing), so
+    // the statistic is pooled over several seeds, measured with the model
+    // crate's own code.
+    let mut with = overture_model::form::MelodyForm::default();
+    let mut without = overture_model::form::MelodyForm::default();
+    let mut changed = 0;
+    for seed in ["1", "2", "3", "4", "5", "6"] {
+        let (on, off) = (
+            temp_dir(&format!("form-on-{seed}")),
+            temp_dir(&format!("form-off-{seed}")),
+        );
+        let base = ["--section", "main", "--bars", "8", "--seed", seed];
+        let o = compose(&on, &base);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut args = base.to_vec();
+        args.push("--no-form-plan");
+        let o = compose(&off, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (a, b) = (melody(&on), melody(&off));
+        assert!(!a.is_empty() && !b.is_empty());
+        changed += usize::from(a != b);
+        with.add(&overture_model::form::MelodyForm::measure(&a, 1920, 8));
+        without.add(&overture_model::form::MelodyForm::measure(&b, 1920, 8));
+    }
+    assert!(changed > 0, "the form plan changed no melody");
+    assert!(
+        with.rhythm_repeat_share() > without.rhythm_repeat_share(),
+        "rhythm repeats with the plan {}, without {}",
+        with.rhythm_repeat_share(),
+        without.rhythm_repeat_share()
+    );
+}
