@@ -130,9 +130,12 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
             .tempo
             .unwrap_or(prompt.as_ref().map_or(100.0, |p| p.bpm)),
         drums: prompt.as_ref().is_none_or(|p| p.drums),
-        drumming: args
-            .drumming
-            .drumming(prompt.as_ref().and_then(|p| p.drum_style))?,
+        drumming: args.drumming.drumming(
+            prompt
+                .as_ref()
+                .and_then(|p| p.drum_style)
+                .or(palette.drum_style),
+        )?,
         seed: args.seed,
         sampling: Sampling {
             temperature: args.temperature,
@@ -156,9 +159,6 @@ pub fn compose(args: ComposeArgs) -> Result<()> {
         let key: Key = k.parse().with_context(|| format!("--key {k}"))?;
         request.tonic = key.tonic;
         request.mode = Some(key.mode);
-    }
-    if request.drumming.style.is_none() {
-        request.drumming.style = palette.drum_style;
     }
     request.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();

@@ -21,12 +21,13 @@ pub struct DrummingArgs {
 }
 
 impl DrummingArgs {
-    /// The drumming asked for; `prompt_style` is the prompt's suggestion.
-    pub fn drumming(&self, prompt_style: Option<DrumStyle>) -> Result<Drumming> {
+    /// The drumming asked for; `suggested` is the style to play when
+    /// `--drum-style` is not given (the prompt's, else the palette's).
+    pub fn drumming(&self, suggested: Option<DrumStyle>) -> Result<Drumming> {
         let player: DrumPlayer = self.drummer.parse().context("--drummer")?;
         let style = match &self.drum_style {
             Some(s) => Some(s.parse::<DrumStyle>().context("--drum-style")?),
-            None => prompt_style,
+            None => suggested,
         };
         if !(0.0..=1.0).contains(&self.feel) {
             anyhow::bail!(

@@ -217,10 +217,9 @@ fn write_all(
         let tonic = PitchClass::new(TONICS[(seed % TONICS.len() as u64) as usize]);
         let mut request = prompt.request(tonic, seed);
         request.motif = motif;
-        request.drumming = args.drumming.drumming(prompt.drum_style)?;
-        if request.drumming.style.is_none() {
-            request.drumming.style = palette.drum_style;
-        }
+        request.drumming = args
+            .drumming
+            .drumming(prompt.drum_style.or(palette.drum_style))?;
         if let Some(s) = style {
             s.apply(&mut request, &composer.file().calibration);
         }

@@ -61,9 +61,7 @@ impl PieceSource for ModelSource {
         }
         let mut request = job.request();
         // Neither the mood nor its prompt chose a drum style: the palette's.
-        if request.drumming.style.is_none() {
-            request.drumming.style = self.palettes[name].drum_style;
-        }
+        request.drumming.style = request.drumming.style.or(self.palettes[name].drum_style);
         let arrangement = self
             .composer
             .compose(&request)

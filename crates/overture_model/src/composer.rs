@@ -1102,16 +1102,7 @@ impl Sequence {
     /// onset whose pitch is free).
     fn sample_melody(&mut self, logits: &[f32]) -> TokenId {
         self.candidates.clear();
-        let chord_tones = match self.chord {
-            Some((root, q)) if self.pos.is_multiple_of(8) => {
-                let mut tones = [false; 12];
-                for i in tokens::CHORD_QUALITIES[q as usize].intervals() {
-                    tones[usize::from((root + i) % 12)] = true;
-                }
-                Some(tones)
-            }
-            _ => None,
-        };
+        let chord_tones = self.strong_beat_chord_tones();
         let temperature = f64::from(self.sampling.temperature);
         self.push_pitches(logits, chord_tones, temperature);
         self.candidates
@@ -1324,18 +1315,9 @@ impl Sequence {
         let over_budget = self.tokens.len() - self.bar_start_len + 4 >= self.budget
             || self.tokens.len() + 8 >= self.max_len
             || self.notes_in_bar >= self.caps[bar];
-        let chord_tones: Option<[bool; 12]> = match self.chord {
-            Some((root, q))
-                if self.pos.is_multiple_of(8) && self.sampling.chord_tone_bias != 0.0 =>
-            {
-                let mut tones = [false; 12];
-                for i in tokens::CHORD_QUALITIES[q as usize].intervals() {
-                    tones[usize::from((root + i) % 12)] = true;
-                }
-                Some(tones)
-            }
-            _ => None,
-        };
+        let chord_tones = self
+            .strong_beat_chord_tones()
+            .filter(|_| self.sampling.chord_tone_bias != 0.0);
         let temperature = f64::from(self.sampling.temperature);
         let push = |c: &mut Vec<(TokenId, f64)>, id: TokenId, bonus: f64| {
             c.push((id, (f64::from(logits[id as usize]) + bonus) / temperature));
@@ -1418,6 +1400,17 @@ impl Sequence {
             f64::from(self.sampling.top_p),
             &mut self.rng,
         )
+    }
+
+    /// The pitch classes of the current chord when the position is on beat
+    /// 1 or 3 (where chord tones are favoured), else `None`.
+    fn strong_beat_chord_tones(&self) -> Option<[bool; 12]> {
+        let (root, q) = self.chord.filter(|_| self.pos.is_multiple_of(8))?;
+        let mut tones = [false; 12];
+        for i in tokens::CHORD_QUALITIES[q as usize].intervals() {
+            tones[usize::from((root + i) % 12)] = true;
+        }
+        Some(tones)
     }
 
     fn push_pitches(&mut self, logits: &[f32], chord_tones: Option<[bool; 12]>, temperature: f64) {

@@ -118,19 +118,14 @@ impl Drummer {
     /// file`), or miss or misshape a tensor.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
         let (weights, json) = checkpoint::resolve(path.as_ref())?;
-        let read = |p: &Path| {
-            std::fs::read(p).map_err(|e| ModelError::Weights {
-                path: p.to_path_buf(),
-                message: format!("cannot read the drummer: {e}"),
-            })
+        let unreadable = |p: &Path, e: std::io::Error| ModelError::Weights {
+            path: p.to_path_buf(),
+            message: format!("cannot read the drummer: {e}"),
         };
-        let config = read(&json)?;
-        let config = String::from_utf8(config).map_err(|_| ModelError::Weights {
-            path: json.clone(),
-            message: "not UTF-8 text".into(),
-        })?;
+        let config = std::fs::read_to_string(&json).map_err(|e| unreadable(&json, e))?;
         let file = DrummerFile::parse(&config, &json)?;
-        let (varmap, net) = file::load_network(&file, &read(&weights)?, &weights)?;
+        let bytes = std::fs::read(&weights).map_err(|e| unreadable(&weights, e))?;
+        let (varmap, net) = file::load_network(&file, &bytes, &weights)?;
         Ok(Self::from_parts(net, varmap, file))
     }
 

@@ -114,27 +114,17 @@ impl Steps {
                     continue;
                 }
                 let shift = (hit.offset * feel * TICKS_PER_SIXTEENTH as f32).round() as i64;
-                let start = i64::from(grid) + shift;
-                if start < 0 || start >= i64::from(end) {
-                    // Only the section's first step can be pulled before 0:
-                    // it keeps its grid position.
-                    if grid < end && start < 0 {
-                        notes.push(Note::new(
-                            grid,
-                            voice.pitch(),
-                            HIT_TICKS.min(end - grid),
-                            hit.velocity,
-                        ));
-                    }
-                    continue;
+                // Only the section's first step can be pulled before 0: it
+                // keeps its grid position.
+                let start = u32::try_from(i64::from(grid) + shift).unwrap_or(grid);
+                if start < end {
+                    notes.push(Note::new(
+                        start,
+                        voice.pitch(),
+                        HIT_TICKS.min(end - start),
+                        hit.velocity,
+                    ));
                 }
-                let start = start as u32;
-                notes.push(Note::new(
-                    start,
-                    voice.pitch(),
-                    HIT_TICKS.min(end - start),
-                    hit.velocity,
-                ));
             }
         }
         notes.sort_by_key(|n| (n.start, n.pitch));
