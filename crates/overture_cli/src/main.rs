@@ -1,6 +1,7 @@
 //! `overture`: render, export and inspect adaptive music from the command line.
 
 mod compose;
+mod counter;
 mod drumgrid;
 mod drumming;
 mod drums;
@@ -54,6 +55,10 @@ enum Command {
     TrainDrummer(drums::TrainDrummerArgs),
     /// Evaluate the drummer against the Groove test split, beside the pattern drummer.
     EvalDrums(drums::EvalDrumsArgs),
+    /// Train the counter-line (the texture part) on POP909's BRIDGE tracks.
+    TrainCounter(counter::TrainCounterArgs),
+    /// Evaluate the counter-line against held-out POP909 BRIDGE lines.
+    EvalCounter(counter::EvalCounterArgs),
     /// Generate whole pieces from a text prompt: stems, mix, MIDI, piano roll
     /// and an HTML page to compare the variations.
     Generate(generate::GenerateArgs),
@@ -114,6 +119,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => compose::eval(args),
         Command::TrainDrummer(args) => drums::train(args),
         Command::EvalDrums(args) => drums::eval(args),
+        Command::TrainCounter(args) => counter::train(args),
+        Command::EvalCounter(args) => counter::eval(args),
         Command::Generate(args) => generate::generate(args),
         Command::Map(args) => map::map(args),
         Command::Prompt(args) => prompt::prompt(args),

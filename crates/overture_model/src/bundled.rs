@@ -63,6 +63,27 @@ pub fn drummer() -> Result<(&'static [u8], &'static str), ModelError> {
     }
 }
 
+#[cfg(feature = "bundled")]
+const COUNTER_WEIGHTS: &[u8] = include_bytes!("../models/counter/pop909-counter.safetensors");
+
+#[cfg(feature = "bundled")]
+const COUNTER_CONFIG: &str = include_str!("../models/counter/pop909-counter.json");
+
+/// The bundled counter-line's safetensors weights and JSON config (see
+/// [`crate::counter`]).
+pub fn counter() -> Result<(&'static [u8], &'static str), ModelError> {
+    #[cfg(feature = "bundled")]
+    {
+        Ok((COUNTER_WEIGHTS, COUNTER_CONFIG))
+    }
+    #[cfg(not(feature = "bundled"))]
+    {
+        Err(ModelError::NotBundled {
+            model: crate::counter::COUNTER_ORIGIN,
+        })
+    }
+}
+
 /// Where a composer model comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ModelLocation {

@@ -38,6 +38,7 @@ use crate::{
     bundled::ModelLocation,
     checkpoint::{self, ModelFile},
     corpus::{Calibration, Header},
+    counter::{CounterLine, CounterRequest},
     drummer::Drummer,
     drums::{DrumRequest, compose_drums},
     error::ModelError,
@@ -100,6 +101,15 @@ fn bundled_drummer() -> Option<Arc<Drummer>> {
         .clone()
 }
 
+/// The bundled counter-line, loaded once per process (`None` without the
+/// `bundled` feature).
+fn bundled_counter() -> Option<Arc<CounterLine>> {
+    static COUNTER: std::sync::OnceLock<Option<Arc<CounterLine>>> = std::sync::OnceLock::new();
+    COUNTER
+        .get_or_init(|| CounterLine::bundled().ok().map(Arc::new))
+        .clone()
+}
+
 /// The longest section a request may ask for, in bars.
 pub const MAX_BARS: u32 = 64;
 
@@ -143,6 +153,15 @@ pub struct Request {
     /// [`Request::DEFAULT_FORM_PLAN`].
     #[serde(default = "default_form_plan")]
     pub form_plan: bool,
+    /// Whether intros, mains and outros get a `texture` part from the
+    /// learned counter-line ([`crate::counter`]; stingers never do). It is
+    /// written after the other parts, which it does not change.
+    #[serde(default = "default_counter_line")]
+    pub counter_line: bool,
+}
+
+fn default_counter_line() -> bool {
+    true
 }
 
 fn default_form_plan() -> bool {
@@ -176,6 +195,7 @@ impl Request {
             motif: None,
             register: None,
             form_plan: Self::DEFAULT_FORM_PLAN,
+            counter_line: true,
         }
     }
 
@@ -273,6 +293,7 @@ pub struct Composer {
     device: Device,
     _varmap: VarMap,
     drummer: Option<Arc<Drummer>>,
+    counter: Option<Arc<CounterLine>>,
 }
 
 const SECTION_CHUNK: u32 = 8;
@@ -333,6 +354,7 @@ impl Composer {
             device,
             _varmap: varmap,
             drummer: bundled_drummer(),
+            counter: bundled_counter(),
         })
     }
 
@@ -355,6 +377,7 @@ impl Composer {
             device,
             _varmap: varmap,
             drummer: bundled_drummer(),
+            counter: bundled_counter(),
         })
     }
 
@@ -381,6 +404,19 @@ impl Composer {
         self
     }
 
+    /// This composer with `counter` writing its texture parts (`None`: no
+    /// texture part). Loaded composers start with the bundled counter-line
+    /// when the crate has it.
+    pub fn with_counter_line(mut self, counter: Option<Arc<CounterLine>>) -> Self {
+        self.counter = counter;
+        self
+    }
+
+    /// The counter-line, if this composer has one.
+    pub fn counter_line(&self) -> Option<&CounterLine> {
+        self.counter.as_deref()
+    }
+
     /// The learned drummer, if this composer has one.
     pub fn drummer(&self) -> Option<&Drummer> {
         self.drummer.as_deref()
@@ -394,6 +430,7 @@ impl Composer {
             device: Device::Cpu,
             _varmap: varmap,
             drummer: bundled_drummer(),
+            counter: bundled_counter(),
         }
     }
 
@@ -453,6 +490,14 @@ impl Composer {
         let mut out = Vec::with_capacity(requests.len());
         for (ri, r) in requests.iter().enumerate() {
             let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));
+            if let Some(counter) = self.counter.as_ref().filter(|_| r.counter_line) {
+                let request = CounterRequest {
+                    arousal: r.mood.arousal,
+                    intensity: r.intensity,
+                    seed: r.seed,
+                };
+                arr.tracks.extend(counter.play(&arr, &request)?);
+            }
             if r.drums {
                 arr.tracks.insert(0, self.drums(r)?);
             }

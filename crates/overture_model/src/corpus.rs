@@ -11,8 +11,9 @@
 //!   change key are skipped.
 //! * Parts: `MELODY` is the melody. `PIANO` is split by register: at each onset
 //!   the lowest note below E3 (MIDI 52) is bass, every other piano note is
-//!   harmony. `BRIDGE` (secondary melodic lines) is left out to keep sequences
-//!   short.
+//!   harmony. `BRIDGE` (secondary melodic lines) is kept apart in
+//!   [`GridBar::bridge`]: the composer's tokens leave it out to keep
+//!   sequences short, and the counter-line ([`crate::counter`]) learns from it.
 //! * Chords come from `chord_midi.txt`, snapped to the sixteenth grid.
 //! * Sections come from the phrase labels (`human_label1.txt`): `i` phrases
 //!   are the intro, `o` phrases the outro, everything else main. Training
@@ -68,6 +69,12 @@ pub struct GridBar {
     pub notes: Vec<GridNote>,
     /// Chord at each position where one starts; the first entry is at 0.
     pub chords: Vec<(u32, Option<Chord>)>,
+    /// The `BRIDGE` track's notes (POP909's secondary melody and
+    /// instrumental lines), which the composer's tokens leave out and the
+    /// counter-line ([`crate::counter`]) learns from: key-normalized, not
+    /// folded into a range, `part` [`Part::Melody`], sorted by position then
+    /// pitch. Not counted by [`GridBar::density`].
+    pub bridge: Vec<GridNote>,
 }
 
 impl GridBar {
@@ -286,7 +293,8 @@ fn load_song(dir: &Path) -> Result<GridSong, Skip> {
         let name = part.name.to_ascii_uppercase();
         let is_melody = name.contains("MELODY");
         let is_piano = name.contains("PIANO");
-        if !is_melody && !is_piano {
+        let is_bridge = name.contains("BRIDGE");
+        if !is_melody && !is_piano && !is_bridge {
             continue;
         }
         // Group piano notes by onset to find the bass.
@@ -322,6 +330,18 @@ fn load_song(dir: &Path) -> Result<GridSong, Skip> {
                     continue;
                 };
                 let bar = &mut bars[b];
+                if is_bridge {
+                    if !bar.bridge.iter().any(|n| n.pos == pos && n.pitch == pitch) {
+                        bar.bridge.push(GridNote {
+                            pos,
+                            part: Part::Melody,
+                            pitch,
+                            dur: d.min(64) as u32,
+                            velocity: vel,
+                        });
+                    }
+                    continue;
+                }
                 let note = GridNote {
                     pos,
                     part,
@@ -343,6 +363,7 @@ fn load_song(dir: &Path) -> Result<GridSong, Skip> {
     }
     for bar in &mut bars {
         bar.notes.sort_by_key(|n| (n.pos, n.part, n.pitch));
+        bar.bridge.sort_by_key(|n| (n.pos, n.pitch));
     }
     if bars.iter().map(GridBar::density).sum::<usize>() < 32 {
         return Err(Skip::Empty);

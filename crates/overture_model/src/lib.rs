@@ -23,7 +23,7 @@
 //! network and [`train`] fits it; [`composer`] samples new sections from a
 //! mood [`Request`] and decodes them into
 //! [`Arrangement`](overture_core::arrangement::Arrangement)s, with drums from
-//! [`drums`]; [`eval`] measures the result, with [`form`] measuring how
+//! [`drummer`] or [`drums`] and a texture part from [`counter`]; [`eval`] measures the result, with [`form`] measuring how
 //! melodies repeat themselves.
 #![warn(missing_docs)]
 
@@ -31,6 +31,7 @@ pub mod bundled;
 pub mod checkpoint;
 pub mod composer;
 pub mod corpus;
+pub mod counter;
 pub mod drummer;
 pub mod drums;
 pub mod error;

@@ -1,0 +1,345 @@
+//! The counter-line: a fourth pitched part for the `texture` role (pads,
+//! counter-melodies, sustained lines), written by a small causal transformer
+//! learned from POP909's `BRIDGE` track (the secondary melodies and
+//! instrumental lines of 909 pop songs; Wang et al., ISMIR 2020; MIT).
+//!
+//! It plays after the composer has written a section, sixteenth-note step by
+//! step, one note at a time. At each step it hears what is already there and
+//! predicts whether its line rests, holds the note before, or starts a new
+//! note (a pitch from G3 to C6 in the key-normalized frame, [`line::RANGE`]):
+//! - the **chord** sounding at the step and the **melody** (whether a note
+//!   starts there, the pitch it sings), so the line answers the melody and
+//!   follows the chords;
+//! - the step's place in its **bar** and four-bar **phrase**, the
+//!   **section** (intro, main, outro) and the **mode**;
+//! - each bar's **density** and **sounding share**, as quantiles of the
+//!   corpus lines' bars (the calibration in the model file): a mood's arousal
+//!   and intensity raise both, so calm and quiet moods get sparse, sustained
+//!   lines; intros start at half and build, outros thin out.
+//!
+//! Drawing is seeded and held to the key: pitches outside the key's scale
+//! (the leading tone allowed in minor) are never drawn, and on beats 1 and 3
+//! the current chord's tones get a bonus, as the composer's own parts do. A
+//! bar holds at most half as many onsets again as it asked for
+//! ([`max_onsets`]), as the composer caps its bars' note counts. An
+//! outro's last bar is one tonic-chord tone held from its downbeat to the
+//! end. Stingers get no counter-line.
+//!
+//! ```
+//! use overture_core::{mood::Mood, section::SectionKind, track::Role};
+//! use overture_model::{Composer, Request};
+//!
+//! let composer = Composer::bundled()?;
+//! let mut request = Request::new(Mood::new(0.3, 0.2)?, SectionKind::Main);
+//! request.bars = 4;
+//! let section = composer.compose(&request)?;
+//! assert!(!section.track(Role::Texture).unwrap().notes.is_empty());
+//! // Asked not to, the composer writes no texture part.
+//! request.counter_line = false;
+//! assert!(composer.compose(&request)?.track(Role::Texture).is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod context;
+pub mod eval;
+pub mod file;
+pub mod line;
+pub mod network;
+pub mod train;
+
+use std::path::Path;
+
+use candle_core::Device;
+use candle_nn::VarMap;
+use overture_core::{
+    arrangement::Arrangement,
+    section::SectionKind,
+    track::{Role, Track},
+};
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+
+use crate::{checkpoint, drums::energy, error::ModelError};
+use context::{StepContext, is_chord_tone, scale};
+use file::CounterFile;
+use line::{CLASSES, Event, Line, RANGE, STEPS_PER_BAR};
+use network::{CounterNet, StepBatch};
+
+/// How the bundled counter-line is named in errors and provenance.
+pub const COUNTER_ORIGIN: &str = "<bundled>/pop909-counter";
+
+/// The temperature events are drawn at.
+pub const TEMPERATURE: f32 = 0.9;
+
+/// Logit bonus for the current chord's tones on beats 1 and 3 (the
+/// composer's default chord-tone bias).
+pub const CHORD_TONE_BIAS: f32 = 1.5;
+
+/// A trained counter-line, ready to play.
+pub struct CounterLine {
+    net: CounterNet,
+    file: CounterFile,
+    _varmap: VarMap,
+}
+
+impl std::fmt::Debug for CounterLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CounterLine")
+            .field("name", &self.file.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a counter-line is asked to play over an arrangement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CounterRequest {
+    /// The mood's arousal in [-1, 1].
+    pub arousal: f32,
+    /// Intensity in [0, 1].
+    pub intensity: f32,
+    /// Seed: the same arrangement, request and seed give the same line.
+    pub seed: u64,
+}
+
+impl CounterLine {
+    /// Loads `NAME.safetensors` and `NAME.json` (either path, or the stem).
+    ///
+    /// # Errors
+    ///
+    /// [`ModelError::Weights`], naming the file, when a file is missing or
+    /// unreadable; when the JSON is not a counter-line file (`not a
+    /// counter-line model file: …`), has another format version (`format:
+    /// expected 1, found N`), an impossible shape (`config: d_model (64) must
+    /// be a positive multiple of n_heads (5)`) or a broken calibration; when
+    /// the weights are shorter than the shape needs (checked before any
+    /// memory is taken for the network), are not safetensors (`not a valid
+    /// safetensors file`), or miss or misshape a tensor.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
+        let (weights, json) = checkpoint::resolve(path.as_ref())?;
+        let unreadable = |p: &Path, e: std::io::Error| ModelError::Weights {
+            path: p.to_path_buf(),
+            message: format!("cannot read the counter-line: {e}"),
+        };
+        let config = std::fs::read_to_string(&json).map_err(|e| unreadable(&json, e))?;
+        let file = CounterFile::parse(&config, &json)?;
+        let bytes = std::fs::read(&weights).map_err(|e| unreadable(&weights, e))?;
+        let (varmap, net) = file::load_network(&file, &bytes, &weights)?;
+        Ok(Self::from_parts(net, varmap, file))
+    }
+
+    /// Loads a counter-line from its files' contents, named after `origin`
+    /// (a path without extension) in errors.
+    pub fn from_bytes(weights: &[u8], config: &str, origin: &Path) -> Result<Self, ModelError> {
+        let file = CounterFile::parse(config, &checkpoint::with_suffix(origin, ".json"))?;
+        let (varmap, net) = file::load_network(
+            &file,
+            weights,
+            &checkpoint::with_suffix(origin, ".safetensors"),
+        )?;
+        Ok(Self::from_parts(net, varmap, file))
+    }
+
+    /// The counter-line compiled into this crate; an error when the
+    /// `bundled` feature is off.
+    pub fn bundled() -> Result<Self, ModelError> {
+        let (weights, config) = crate::bundled::counter()?;
+        Self::from_bytes(weights, config, Path::new(COUNTER_ORIGIN))
+    }
+
+    /// A counter-line from a network in memory (training, tests).
+    pub fn from_parts(net: CounterNet, varmap: VarMap, file: CounterFile) -> Self {
+        Self {
+            net,
+            file,
+            _varmap: varmap,
+        }
+    }
+
+    /// The model file: shape, calibration and training record.
+    pub fn file(&self) -> &CounterFile {
+        &self.file
+    }
+
+    /// Writes the `texture` track for `arr` (see the [module docs](self));
+    /// `None` for stingers, meters other than 4/4 and empty sections.
+    pub fn play(
+        &self,
+        arr: &Arrangement,
+        request: &CounterRequest,
+    ) -> Result<Option<Track>, ModelError> {
+        if arr.section == SectionKind::Stinger
+            || arr.meter.ticks_per_bar() != line::BAR_TICKS
+            || arr.bars == 0
+        {
+            return Ok(None);
+        }
+        let bars = arr.bars.min(crate::composer::MAX_BARS) as usize;
+        let k = i32::from(arr.key.tonic.index());
+        let shift = if k > 6 { k - 12 } else { k };
+        let asked = self.plan(arr.section, bars, request);
+        let contexts = context::from_arrangement(arr, shift, &asked);
+        let mut line = self.sample(&contexts, request.seed)?;
+        if arr.section == SectionKind::Outro {
+            final_note(&mut line, !arr.key.mode.is_major());
+        }
+        let velocities = bar_velocities(arr, bars);
+        let mut track = Track::new(Role::Texture);
+        track.notes = line.to_notes(shift, |step| {
+            let accent = if step % STEPS_PER_BAR == 0 { 4 } else { 0 };
+            velocities[step / STEPS_PER_BAR].saturating_add(accent).min(127)
+        });
+        track.sort();
+        Ok(Some(track))
+    }
+
+    /// Each bar's `(density, sounding)` asked for: arousal and intensity
+    /// pick quantiles of the corpus bars, intros build, outros thin out.
+    fn plan(&self, section: SectionKind, bars: usize, r: &CounterRequest) -> Vec<(f32, f32)> {
+        let e = energy(r.arousal, r.intensity);
+        let cal = &self.file.calibration;
+        (0..bars)
+            .map(|bar| {
+                let scale = match section {
+                    SectionKind::Intro => 0.5 + 0.5 * (bar + 1) as f32 / bars as f32,
+                    SectionKind::Outro => 1.0 - 0.5 * bar as f32 / bars as f32,
+                    _ => 1.0,
+                };
+                (
+                    cal.density_at((0.1 + 0.8 * e) * scale),
+                    cal.sounding_at((0.3 + 0.5 * e) * scale),
+                )
+            })
+            .collect()
+    }
+
+    /// Samples one step after another with the network's cache; when the
+    /// cache is full it is rebuilt from the last half window.
+    fn sample(&self, contexts: &[StepContext], seed: u64) -> Result<Line, ModelError> {
+        let device = Device::Cpu;
+        let window = self.net.config().window;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x636f_756e_7465_72);
+        let mut line = Line::silent(contexts.len());
+        let mut cache = self.net.cache();
+        let mut fed = 0usize;
+        for s in 0..contexts.len() {
+            if s - fed == window {
+                cache = self.net.cache();
+                fed = s - window / 2;
+                let rows: Vec<_> = (fed..s)
+                    .map(|i| ((i > fed).then(|| line.events[i - 1]), contexts[i]))
+                    .collect();
+                self.net
+                    .step(&StepBatch::new(&[rows], &device)?, &mut cache)?;
+            }
+            let prev = (s > fed).then(|| line.events[s - 1]);
+            let batch = StepBatch::new(&[vec![(prev, contexts[s])]], &device)?;
+            let logits = self.net.step(&batch, &mut cache)?.flatten_all()?;
+            let logits = logits.to_vec1::<f32>()?;
+            let sounding = s > 0 && line.events[s - 1] != Event::Rest;
+            let bar = s - s % STEPS_PER_BAR;
+            let onsets = line.events[bar..s]
+                .iter()
+                .filter(|e| matches!(e, Event::Note(_)))
+                .count();
+            let full = onsets >= max_onsets(contexts[s].density);
+            line.events[s] = draw(&logits, &contexts[s], sounding, full, &mut rng);
+        }
+        Ok(line)
+    }
+}
+
+/// The most onsets a bar asked for `density` may hold: half as many again
+/// as asked (at least one), so a network that plays busier than asked is
+/// held near the mood's density.
+pub fn max_onsets(density: f32) -> usize {
+    ((density * 8.0 * 1.5).ceil() as usize).max(1)
+}
+
+/// Draws one step's event: out-of-key pitches and a hold after a rest are
+/// never drawn, nor a new note in a `full` bar; chord tones get
+/// [`CHORD_TONE_BIAS`] on beats 1 and 3.
+fn draw(
+    logits: &[f32],
+    c: &StepContext,
+    sounding: bool,
+    full: bool,
+    rng: &mut ChaCha8Rng,
+) -> Event {
+    let allowed = scale(c.minor);
+    let strong = c.position.is_multiple_of(8);
+    let mut weights = [0f64; CLASSES];
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    for (class, w) in weights.iter_mut().enumerate() {
+        let event = Event::from_class(class);
+        let mut z = logits[class];
+        match event {
+            Event::Hold if !sounding => continue,
+            Event::Note(p) => {
+                if full || !allowed[usize::from(p % 12)] {
+                    continue;
+                }
+                if strong && c.chord.is_some_and(|ch| is_chord_tone(&ch, p)) {
+                    z += CHORD_TONE_BIAS;
+                }
+            }
+            _ => {}
+        }
+        *w = f64::from((z - max) / TEMPERATURE).exp();
+    }
+    let total: f64 = weights.iter().sum();
+    let u = f64::from(rng.next_u32() >> 8) / f64::from(1u32 << 24) * total;
+    let mut acc = 0.0;
+    for (class, w) in weights.iter().enumerate() {
+        acc += w;
+        if *w > 0.0 && u < acc {
+            return Event::from_class(class);
+        }
+    }
+    Event::Rest
+}
+
+/// An outro's last bar: one tonic-chord tone, the one nearest the line's
+/// last pitch, from the bar's downbeat to the end.
+fn final_note(line: &mut Line, minor: bool) {
+    let steps = line.events.len();
+    let last = steps - STEPS_PER_BAR;
+    let before = line.pitches()[..last].iter().rev().find_map(|p| *p);
+    let third = if minor { 3 } else { 4 };
+    let target = i32::from(before.unwrap_or(67));
+    let pitch = (RANGE.0..=RANGE.1)
+        .filter(|p| [0, third, 7].contains(&(p % 12)))
+        .min_by_key(|&p| ((i32::from(p) - target).abs(), p))
+        .expect("the range holds a tonic chord");
+    line.events[last] = Event::Note(pitch);
+    for e in &mut line.events[last + 1..] {
+        *e = Event::Hold;
+    }
+}
+
+/// Each bar's velocity for the line: a little under the mean velocity of the
+/// notes the composer started in the bar (60 in an empty bar).
+fn bar_velocities(arr: &Arrangement, bars: usize) -> Vec<u8> {
+    let bar_ticks = line::BAR_TICKS;
+    let mut sums = vec![(0u32, 0u32); bars];
+    for t in arr
+        .tracks
+        .iter()
+        .filter(|t| matches!(t.role, Role::Melody | Role::Bass | Role::Harmony))
+    {
+        for n in &t.notes {
+            if let Some(s) = sums.get_mut((n.start / bar_ticks) as usize) {
+                s.0 += u32::from(n.velocity);
+                s.1 += 1;
+            }
+        }
+    }
+    sums.iter()
+        .map(|&(sum, n)| {
+            if n == 0 {
+                60
+            } else {
+                (sum / n).saturating_sub(8).clamp(30, 110) as u8
+            }
+        })
+        .collect()
+}
