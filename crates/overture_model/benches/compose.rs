@@ -1,5 +1,6 @@
 //! Composing speed with the shipped model: one full mood set (2-bar intro,
-//! 8-bar main, 2-bar outro, every role) and a single 8-bar main section.
+//! 8-bar main, 2-bar outro, every role) and a single 8-bar main section; the
+//! learned drummer's and the counter-line's parts alone.
 //! Run with `RAYON_NUM_THREADS=1` to measure one core.
 
 use std::path::Path;
@@ -91,5 +92,62 @@ fn drums(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compose, drums);
+/// The texture part of an 8-bar main alone (the counter-line samples 128
+/// steps over a composed section), and the 8-bar main composed with and
+/// without it, side by side.
+fn counter(c: &mut Criterion) {
+    use overture_model::counter::{CounterLine, CounterRequest};
+    let (Ok(counter), Ok(composer)) = (CounterLine::bundled(), Composer::bundled()) else {
+        eprintln!("skipping counter-line benchmarks: no bundled models");
+        return;
+    };
+    let request = Request::new(Mood::new(0.3, 0.4).expect("in range"), SectionKind::Main);
+    let section = composer
+        .compose(&Request {
+            counter_line: false,
+            ..request
+        })
+        .expect("compose");
+    let mut group = c.benchmark_group("counter");
+    group.sample_size(20);
+    let mut seed = 0;
+    group.bench_function("main_8_bars", |b| {
+        b.iter(|| {
+            seed += 1;
+            counter
+                .play(
+                    &section,
+                    &CounterRequest {
+                        arousal: 0.4,
+                        intensity: 0.5,
+                        seed,
+                    },
+                )
+                .expect("play")
+        })
+    });
+    group.bench_function("compose_main_8_bars_with_texture", |b| {
+        b.iter(|| {
+            seed += 1;
+            composer
+                .compose(&Request { seed, ..request })
+                .expect("compose")
+        })
+    });
+    group.bench_function("compose_main_8_bars_without_texture", |b| {
+        b.iter(|| {
+            seed += 1;
+            composer
+                .compose(&Request {
+                    seed,
+                    counter_line: false,
+                    ..request
+                })
+                .expect("compose")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, compose, drums, counter);
 criterion_main!(benches);

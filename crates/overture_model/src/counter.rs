@@ -186,7 +186,9 @@ impl CounterLine {
         let mut track = Track::new(Role::Texture);
         track.notes = line.to_notes(shift, |step| {
             let accent = if step % STEPS_PER_BAR == 0 { 4 } else { 0 };
-            velocities[step / STEPS_PER_BAR].saturating_add(accent).min(127)
+            velocities[step / STEPS_PER_BAR]
+                .saturating_add(accent)
+                .min(127)
         });
         track.sort();
         Ok(Some(track))
@@ -217,7 +219,7 @@ impl CounterLine {
     fn sample(&self, contexts: &[StepContext], seed: u64) -> Result<Line, ModelError> {
         let device = Device::Cpu;
         let window = self.net.config().window;
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x636f_756e_7465_72);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0063_6f75_6e74_6572);
         let mut line = Line::silent(contexts.len());
         let mut cache = self.net.cache();
         let mut fed = 0usize;
@@ -335,11 +337,8 @@ fn bar_velocities(arr: &Arrangement, bars: usize) -> Vec<u8> {
     }
     sums.iter()
         .map(|&(sum, n)| {
-            if n == 0 {
-                60
-            } else {
-                (sum / n).saturating_sub(8).clamp(30, 110) as u8
-            }
+            sum.checked_div(n)
+                .map_or(60, |mean| mean.saturating_sub(8).clamp(30, 110) as u8)
         })
         .collect()
 }

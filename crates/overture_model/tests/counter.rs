@@ -56,7 +56,10 @@ fn a_tiny_counter_line_trains_its_loss_falls_and_it_round_trips_through_its_file
         .collect();
     let (held, train): (Vec<LineSong>, Vec<LineSong>) =
         lines.into_iter().partition(|s| is_held_out(&s.id));
-    assert!(!train.is_empty() && !held.is_empty(), "songs with a BRIDGE line");
+    assert!(
+        !train.is_empty() && !held.is_empty(),
+        "songs with a BRIDGE line"
+    );
     let opts = CounterTrainOptions {
         config: CounterConfig::tiny(),
         steps: 60,

@@ -138,11 +138,7 @@ pub fn from_bars(
 /// key-normalized frame (everything moved down by `shift` semitones): its
 /// chords and melody track, phrases of four bars, and per bar the
 /// `(density, sounding)` asked for.
-pub fn from_arrangement(
-    arr: &Arrangement,
-    shift: i32,
-    asked: &[(f32, f32)],
-) -> Vec<StepContext> {
+pub fn from_arrangement(arr: &Arrangement, shift: i32, asked: &[(f32, f32)]) -> Vec<StepContext> {
     let bars = asked.len();
     let steps = bars * STEPS_PER_BAR;
     let sixteenth = overture_core::time::TICKS_PER_SIXTEENTH;

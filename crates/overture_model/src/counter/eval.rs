@@ -324,7 +324,8 @@ impl CounterReport {
             MOODS.len(),
             self.seeds
         );
-        let rows: [(&str, fn(&LineStats) -> f64); 8] = [
+        type Row = (&'static str, fn(&LineStats) -> f64);
+        let rows: [Row; 8] = [
             ("bars whose onset rhythm repeats an earlier bar's", |s| {
                 s.form.rhythm_repeat_share()
             }),

@@ -15,9 +15,7 @@ use super::{
     line::{Line, STEPS_PER_BAR},
     network::{CounterConfig, CounterNet, StepBatch, build},
 };
-use crate::{
-    corpus::GridSong, error::ModelError, tokens::TokenMode, transformer::init_vars,
-};
+use crate::{corpus::GridSong, error::ModelError, tokens::TokenMode, transformer::init_vars};
 
 /// How to train a counter-line.
 #[derive(Debug, Clone, PartialEq)]
