@@ -47,7 +47,7 @@ use crate::{
         self, DENSITY_LEVELS, DURATIONS, DYNAMICS_LEVELS, DYNAMICS_VELOCITY, Kind, MOOD_LEVELS,
         Part, Token, TokenId, TokenMode, VOCAB_SIZE,
     },
-    transformer::{Cache, Transformer, build},
+    transformer::{Cache, StepState, Stepper, Transformer, build},
 };
 
 /// How tokens are drawn.
@@ -266,11 +266,23 @@ pub struct MoodSet {
     pub outro: Arrangement,
 }
 
+/// Where a batch's next-token logits come from while sampling.
+enum Steps {
+    /// The [`Stepper`]: sampling's path.
+    Stepper(StepState),
+    /// candle's cached step: the reference the stepper is tested and
+    /// measured against.
+    Reference { cache: Cache, out: Vec<f32> },
+}
+
 /// A loaded composer.
 pub struct Composer {
     model: Transformer,
+    /// The network's weights laid out for sampling (see [`Stepper`]).
+    stepper: Stepper,
+    /// Whether to sample through candle's tensors instead of the stepper.
+    reference_steps: bool,
     file: ModelFile,
-    device: Device,
     _varmap: VarMap,
     drummer: Option<Arc<Drummer>>,
 }
@@ -324,16 +336,9 @@ impl Composer {
         let file = checkpoint::read_model_file(&json)?;
         let size = std::fs::metadata(&weights).map_or(0, |m| m.len());
         check_weights_size(&file, size, &weights, &json)?;
-        let device = Device::Cpu;
-        let (varmap, model) = build(file.config, &device)?;
+        let (varmap, model) = build(file.config, &Device::Cpu)?;
         checkpoint::load_weights(&varmap, &weights)?;
-        Ok(Self {
-            model,
-            file,
-            device,
-            _varmap: varmap,
-            drummer: bundled_drummer(),
-        })
+        Self::from_parts(model, varmap, file)
     }
 
     /// Loads a model from its files' contents in memory: the safetensors
@@ -346,16 +351,9 @@ impl Composer {
         );
         let file = checkpoint::parse_model_file(config, &config_path)?;
         check_weights_size(&file, weights.len() as u64, &weights_path, &config_path)?;
-        let device = Device::Cpu;
-        let (varmap, model) = build(file.config, &device)?;
+        let (varmap, model) = build(file.config, &Device::Cpu)?;
         checkpoint::load_weights_from(&varmap, weights, &weights_path)?;
-        Ok(Self {
-            model,
-            file,
-            device,
-            _varmap: varmap,
-            drummer: bundled_drummer(),
-        })
+        Self::from_parts(model, varmap, file)
     }
 
     /// The model compiled into this crate (`pop909-small`, see
@@ -381,20 +379,36 @@ impl Composer {
         self
     }
 
+    /// This composer sampling through candle's tensor operations
+    /// ([`Transformer::step`]) instead of its [`Stepper`]: the reference the
+    /// stepper is tested against and the "before" of the side-by-side speed
+    /// benchmark. The two compute the same logits to float rounding.
+    #[must_use]
+    pub fn with_reference_steps(mut self, on: bool) -> Self {
+        self.reference_steps = on;
+        self
+    }
+
     /// The learned drummer, if this composer has one.
     pub fn drummer(&self) -> Option<&Drummer> {
         self.drummer.as_deref()
     }
 
     /// A composer from a network already in memory (tests, training).
-    pub fn from_parts(model: Transformer, varmap: VarMap, file: ModelFile) -> Self {
-        Self {
+    /// Fails only if the network's weights are not f32.
+    pub fn from_parts(
+        model: Transformer,
+        varmap: VarMap,
+        file: ModelFile,
+    ) -> Result<Self, ModelError> {
+        Ok(Self {
+            stepper: Stepper::new(&model)?,
+            reference_steps: false,
             model,
             file,
-            device: Device::Cpu,
             _varmap: varmap,
             drummer: bundled_drummer(),
-        }
+        })
     }
 
     /// The model's name.
@@ -509,28 +523,50 @@ impl Composer {
     }
 
     fn run(&self, seqs: &mut [Sequence]) -> Result<usize, ModelError> {
-        let mut cache: Cache = self.model.cache();
         let b = seqs.len();
+        let mut steps = if self.reference_steps {
+            Steps::Reference {
+                cache: self.model.cache(),
+                out: Vec::new(),
+            }
+        } else {
+            Steps::Stepper(self.stepper.state(b))
+        };
         let mut next: Vec<TokenId> = seqs.iter_mut().map(|s| s.first()).collect();
         let mut sampled = 0;
         let mut logits = vec![0f32; VOCAB_SIZE as usize];
+        let mut fed = 0;
         while seqs.iter().any(|s| !s.done) {
-            if cache.len() + 1 >= self.model.config().max_len {
+            if fed + 1 >= self.stepper.max_len() {
                 break;
             }
-            let ids = Tensor::from_vec(next.clone(), (b, 1), &self.device)?;
-            let out = self.model.step(&ids, &mut cache)?.to_vec2::<f32>()?;
+            let out = self.step(&mut steps, &next)?;
+            fed += 1;
             for (i, s) in seqs.iter_mut().enumerate() {
                 if s.done {
                     next[i] = Token::Pad.id();
                     continue;
                 }
-                logits.copy_from_slice(&out[i]);
+                let vocab = logits.len();
+                logits.copy_from_slice(&out[i * vocab..(i + 1) * vocab]);
                 next[i] = s.advance(&mut logits);
                 sampled += 1;
             }
         }
         Ok(sampled)
+    }
+
+    /// Feeds one token per sequence and returns the next-token logits,
+    /// `batch × vocab`.
+    fn step<'s>(&self, steps: &'s mut Steps, next: &[TokenId]) -> Result<&'s [f32], ModelError> {
+        Ok(match steps {
+            Steps::Stepper(state) => self.stepper.step(next, state)?,
+            Steps::Reference { cache, out } => {
+                let ids = Tensor::from_vec(next.to_vec(), (next.len(), 1), &Device::Cpu)?;
+                *out = self.model.step(&ids, cache)?.flatten_all()?.to_vec1()?;
+                out
+            }
+        })
     }
 
     fn decode<'a>(&self, r: &Request, seqs: impl Iterator<Item = &'a Sequence>) -> Arrangement {
@@ -1528,6 +1564,7 @@ mod tests {
             varmap,
             ModelFile::new("untrained".into(), config, calibration, record),
         )
+        .expect("an f32 network")
     }
 
     #[test]
