@@ -41,6 +41,7 @@ use candle_nn::VarMap;
 use overture_core::{
     arrangement::{Arrangement, Provenance},
     drumming::DrumPlayer,
+    section::SectionKind,
     time::Meter,
     track::Track,
 };
@@ -83,6 +84,9 @@ pub struct Composer {
 }
 
 const SECTION_CHUNK: u32 = 8;
+
+/// Bars of a main section's opening that its next eight-bar phrase restates.
+const RETURN_BARS: u32 = 4;
 
 /// Every parameter is an f32 in the weights: a config that asks for more than
 /// `size` bytes hold is refused before memory is taken for the network.
@@ -259,7 +263,36 @@ impl Composer {
                 ));
             }
         }
-        let sampled = self.run(&mut seqs)?;
+        // A main section's second phrase of eight bars (and every other one
+        // after it) returns to the opening of the phrase before it: its
+        // chunk is sampled after that one, opening with its first bars.
+        let returns = |s: &Sequence| {
+            let r = &requests[s.request];
+            r.form_plan
+                && r.section == SectionKind::Main
+                && (s.first_bar / SECTION_CHUNK) % 2 == 1
+                && s.bars() > RETURN_BARS
+        };
+        let (mut later, mut seqs): (Vec<Sequence>, Vec<Sequence>) =
+            seqs.into_iter().partition(returns);
+        let mut sampled = self.run(&mut seqs)?;
+        if !later.is_empty() {
+            later = later
+                .into_iter()
+                .map(|s| {
+                    let opening = seqs
+                        .iter()
+                        .find(|o| {
+                            o.request == s.request && o.first_bar + SECTION_CHUNK == s.first_bar
+                        })
+                        .expect("the chunk before a returning chunk is sampled first");
+                    s.returning_to(opening, RETURN_BARS)
+                })
+                .collect();
+            sampled += self.run(&mut later)?;
+            seqs.extend(later);
+            seqs.sort_by_key(|s| (s.request, s.first_bar));
+        }
         let mut out = Vec::with_capacity(requests.len());
         for (ri, r) in requests.iter().enumerate() {
             let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));
