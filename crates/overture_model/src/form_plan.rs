@@ -309,8 +309,9 @@ const SHIFTS: [i32; 7] = [0, 1, -1, 2, -2, 3, -3];
 const TRANSPOSITIONS: [i32; 13] = [0, 5, -5, 7, -7, 2, -2, 3, -3, 4, -4, 9, -9];
 
 /// How much worse a fit (in beat weights, see [`restate`]) an exact
-/// restatement may be than the best diatonic one and still be preferred.
-const EXACT_SLACK: u32 = 1;
+/// restatement may be than the best diatonic one and still be preferred:
+/// one downbeat, or two other beats.
+const EXACT_SLACK: u32 = 2;
 
 /// Restates a bar's melody over a new chord, keeping its rhythm: `source`
 /// (sixteenth position, pitch) moved to fit `chord_tones` (pitch classes),
@@ -322,7 +323,7 @@ const EXACT_SLACK: u32 = 1;
 /// earlier bar's rhythm and semitone intervals): the source moved by a
 /// number of semitones (0, ±5, ±7, ±2, ±3, ±4, ±9, in that order of
 /// preference) that keeps every note in the key. Where no such move fits the
-/// chord within one beat weight of the best diatonic move (by 0, ±1, ±2, ±3
+/// chord within two beat weights of the best diatonic move (by 0, ±1, ±2, ±3
 /// scale steps, which keeps the contour but changes some intervals between
 /// major and minor), the diatonic move is taken. `scale` marks the key's
 /// pitch classes (a C tonic); in a diatonic move a note outside it moves
@@ -529,7 +530,7 @@ mod tests {
             [55, 59, 62, 60]
         );
         // C E G over D minor: F A C keeps its intervals exactly with two of
-        // its three beat notes on the chord, within one beat weight of the
+        // its three beat notes on the chord, within two beat weights of the
         // diatonic D F A (all three), so the exact restatement is taken.
         assert_eq!(
             restate(
