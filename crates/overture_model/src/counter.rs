@@ -19,7 +19,9 @@
 //!
 //! Drawing is seeded and held to the key: pitches outside the key's scale
 //! (the leading tone allowed in minor) are never drawn, and on beats 1 and 3
-//! the current chord's tones get a bonus, as the composer's own parts do. A
+//! the current chord's tones get a bonus, as the composer's own parts do,
+//! and so do notes a step (at most two semitones) from the line's last
+//! pitch ([`STEP_BIAS`], as the composer's melody has one). A
 //! bar holds at most half as many onsets again as it asked for
 //! ([`max_onsets`]), as the composer caps its bars' note counts. An
 //! outro's last bar is one tonic-chord tone held from its downbeat to the
@@ -74,6 +76,10 @@ pub const TEMPERATURE: f32 = 0.9;
 /// Logit bonus for the current chord's tones on beats 1 and 3 (the
 /// composer's default chord-tone bias).
 pub const CHORD_TONE_BIAS: f32 = 1.5;
+
+/// Logit bonus for a new note within two semitones of the line's last
+/// pitch (the composer's melody has the same kind of step bias).
+pub const STEP_BIAS: f32 = 1.0;
 
 /// A trained counter-line, ready to play.
 pub struct CounterLine {
@@ -223,6 +229,7 @@ impl CounterLine {
         let mut line = Line::silent(contexts.len());
         let mut cache = self.net.cache();
         let mut fed = 0usize;
+        let mut last: Option<u8> = None;
         for s in 0..contexts.len() {
             if s - fed == window {
                 cache = self.net.cache();
@@ -244,7 +251,10 @@ impl CounterLine {
                 .filter(|e| matches!(e, Event::Note(_)))
                 .count();
             let full = onsets >= max_onsets(contexts[s].density);
-            line.events[s] = draw(&logits, &contexts[s], sounding, full, &mut rng);
+            line.events[s] = draw(&logits, &contexts[s], sounding, full, last, &mut rng);
+            if let Event::Note(p) = line.events[s] {
+                last = Some(p);
+            }
         }
         Ok(line)
     }
@@ -259,12 +269,14 @@ pub fn max_onsets(density: f32) -> usize {
 
 /// Draws one step's event: out-of-key pitches and a hold after a rest are
 /// never drawn, nor a new note in a `full` bar; chord tones get
-/// [`CHORD_TONE_BIAS`] on beats 1 and 3.
+/// [`CHORD_TONE_BIAS`] on beats 1 and 3, and notes a step from the `last`
+/// pitch [`STEP_BIAS`].
 fn draw(
     logits: &[f32],
     c: &StepContext,
     sounding: bool,
     full: bool,
+    last: Option<u8>,
     rng: &mut ChaCha8Rng,
 ) -> Event {
     let allowed = scale(c.minor);
@@ -282,6 +294,9 @@ fn draw(
                 }
                 if strong && c.chord.is_some_and(|ch| is_chord_tone(&ch, p)) {
                     z += CHORD_TONE_BIAS;
+                }
+                if last.is_some_and(|l| l.abs_diff(p) <= 2) {
+                    z += STEP_BIAS;
                 }
             }
             _ => {}
