@@ -25,7 +25,9 @@
 //! bar holds at most half as many onsets again as it asked for
 //! ([`max_onsets`]), as the composer caps its bars' note counts. An
 //! outro's last bar is one tonic-chord tone held from its downbeat to the
-//! end. Stingers get no counter-line.
+//! end. Where a main section's second eight-bar phrase returns to the first
+//! bars of the one before (the composer's form, [`RESTATE_BARS`]), the line
+//! returns with it. Stingers get no counter-line.
 //!
 //! ```
 //! use overture_core::{mood::Mood, section::SectionKind, track::Role};
@@ -184,7 +186,8 @@ impl CounterLine {
         let shift = if k > 6 { k - 12 } else { k };
         let asked = self.plan(arr.section, bars, request);
         let contexts = context::from_arrangement(arr, shift, &asked);
-        let mut line = self.sample(&contexts, request.seed)?;
+        let restated = restated_bars(arr, bars);
+        let mut line = self.sample(&contexts, &restated, request.seed)?;
         if arr.section == SectionKind::Outro {
             final_note(&mut line, !arr.key.mode.is_major());
         }
@@ -222,7 +225,14 @@ impl CounterLine {
 
     /// Samples one step after another with the network's cache; when the
     /// cache is full it is rebuilt from the last half window.
-    fn sample(&self, contexts: &[StepContext], seed: u64) -> Result<Line, ModelError> {
+    /// A bar marked in `restated` repeats the line of the bar
+    /// [`RESTATE_BARS`] before it (a note it holds past its end included).
+    fn sample(
+        &self,
+        contexts: &[StepContext],
+        restated: &[bool],
+        seed: u64,
+    ) -> Result<Line, ModelError> {
         let device = Device::Cpu;
         let window = self.net.config().window;
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0063_6f75_6e74_6572);
@@ -230,6 +240,8 @@ impl CounterLine {
         let mut cache = self.net.cache();
         let mut fed = 0usize;
         let mut last: Option<u8> = None;
+        let back = RESTATE_BARS * STEPS_PER_BAR;
+        let mut copying = false;
         for s in 0..contexts.len() {
             if s - fed == window {
                 cache = self.net.cache();
@@ -251,13 +263,79 @@ impl CounterLine {
                 .filter(|e| matches!(e, Event::Note(_)))
                 .count();
             let full = onsets >= max_onsets(contexts[s].density);
-            line.events[s] = draw(&logits, &contexts[s], sounding, full, last, &mut rng);
+            let source = s.checked_sub(back).map(|x| line.events[x]);
+            let (starting, was_copying) = (!copying, copying);
+            copying = match source {
+                Some(_) if restated[s / STEPS_PER_BAR] => true,
+                // A note held across the end of a restated run goes on.
+                Some(Event::Hold) => copying,
+                _ => false,
+            };
+            line.events[s] = match source.filter(|_| copying) {
+                // A run that opens on a held note: that note's pitch.
+                Some(Event::Hold) if starting => {
+                    line.pitches()[s - back].map_or(Event::Rest, Event::Note)
+                }
+                Some(e) => e,
+                // Where a copied note ends, no hold lengthens it.
+                None => draw(
+                    &logits,
+                    &contexts[s],
+                    sounding && !was_copying,
+                    full,
+                    last,
+                    &mut rng,
+                ),
+            };
             if let Event::Note(p) = line.events[s] {
                 last = Some(p);
             }
         }
         Ok(line)
     }
+}
+
+/// How far back a restated bar's model lies, in bars: a main section's
+/// second eight-bar phrase returns to the first bars of the one before
+/// (see [`crate::composer`]).
+pub const RESTATE_BARS: usize = 8;
+
+/// Which bars of `arr` restate the bar [`RESTATE_BARS`] before them: main
+/// sections' bars whose melody, bass and harmony notes and chords are those
+/// of that bar again, moved by whole bars (and not all silent).
+fn restated_bars(arr: &Arrangement, bars: usize) -> Vec<bool> {
+    let bar_ticks = line::BAR_TICKS;
+    let in_bar = |b: usize| -> Vec<(u32, u8, u32, Role)> {
+        let (lo, hi) = (b as u32 * bar_ticks, (b as u32 + 1) * bar_ticks);
+        arr.tracks
+            .iter()
+            .filter(|t| matches!(t.role, Role::Melody | Role::Bass | Role::Harmony))
+            .flat_map(|t| {
+                t.notes
+                    .iter()
+                    .filter(move |n| (lo..hi).contains(&n.start))
+                    .map(move |n| (n.start - lo, n.pitch, n.duration, t.role))
+            })
+            .collect()
+    };
+    let chords_in = |b: usize| -> Vec<_> {
+        let (lo, hi) = (b as u32 * bar_ticks, (b as u32 + 1) * bar_ticks);
+        arr.chords
+            .iter()
+            .filter(|c| (lo..hi).contains(&c.start))
+            .map(|c| (c.start - lo, c.chord))
+            .collect()
+    };
+    (0..bars)
+        .map(|b| {
+            arr.section == SectionKind::Main && b >= RESTATE_BARS && {
+                let notes = in_bar(b);
+                !notes.is_empty()
+                    && notes == in_bar(b - RESTATE_BARS)
+                    && chords_in(b) == chords_in(b - RESTATE_BARS)
+            }
+        })
+        .collect()
 }
 
 /// The most onsets a bar asked for `density` may hold: half as many again

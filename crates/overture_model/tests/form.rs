@@ -160,7 +160,8 @@ fn a_16_bar_main_returns_to_its_opening_phrase_and_goes_on_differently() {
             .iter()
             .filter(|t| t.role != Role::Drums)
             .collect();
-        assert_eq!(pitched.len(), 3);
+        // Melody, bass, harmony and the counter-line's texture part.
+        assert_eq!(pitched.len(), 4);
         for track in &pitched {
             // Bars 9–12 restate bars 1–4, part for part.
             let opening = phrase(track, 0, 4);
@@ -176,13 +177,25 @@ fn a_16_bar_main_returns_to_its_opening_phrase_and_goes_on_differently() {
         };
         assert_eq!(chords_in(8), chords_in(0), "mood {i}");
         // Then the phrase goes on: bars 13–16 are not a copy of bars 5–8.
-        let melody = main.track(Role::Melody).unwrap();
-        assert_ne!(phrase(melody, 12, 4), phrase(melody, 4, 4), "mood {i}");
+        for role in [Role::Melody, Role::Texture] {
+            let track = main.track(role).unwrap();
+            assert_ne!(
+                phrase(track, 12, 4),
+                phrase(track, 4, 4),
+                "{role:?}, mood {i}"
+            );
+        }
 
         // Without a form plan nothing is restated.
         request.form_plan = false;
         let free = composer.compose(&request).unwrap();
-        let melody = free.track(Role::Melody).unwrap();
-        assert_ne!(phrase(melody, 8, 4), phrase(melody, 0, 4), "mood {i}");
+        for role in [Role::Melody, Role::Texture] {
+            let track = free.track(role).unwrap();
+            assert_ne!(
+                phrase(track, 8, 4),
+                phrase(track, 0, 4),
+                "{role:?}, mood {i}"
+            );
+        }
     }
 }
