@@ -53,7 +53,6 @@ pub mod train;
 
 use std::path::Path;
 
-use candle_core::Device;
 use candle_nn::VarMap;
 use overture_core::{
     arrangement::Arrangement,
@@ -67,7 +66,7 @@ use crate::{checkpoint, drums::energy, error::ModelError};
 use context::{StepContext, is_chord_tone, scale};
 use file::CounterFile;
 use line::{CLASSES, Event, Line, RANGE, STEPS_PER_BAR};
-use network::{CounterNet, StepBatch};
+use network::{CounterNet, CounterStepper};
 
 /// How the bundled counter-line is named in errors and provenance.
 pub const COUNTER_ORIGIN: &str = "<bundled>/pop909-counter";
@@ -86,6 +85,7 @@ pub const STEP_BIAS: f32 = 1.0;
 /// A trained counter-line, ready to play.
 pub struct CounterLine {
     net: CounterNet,
+    stepper: CounterStepper,
     file: CounterFile,
     _varmap: VarMap,
 }
@@ -132,7 +132,7 @@ impl CounterLine {
         let file = CounterFile::parse(&config, &json)?;
         let bytes = std::fs::read(&weights).map_err(|e| unreadable(&weights, e))?;
         let (varmap, net) = file::load_network(&file, &bytes, &weights)?;
-        Ok(Self::from_parts(net, varmap, file))
+        Self::from_parts(net, varmap, file)
     }
 
     /// Loads a counter-line from its files' contents, named after `origin`
@@ -144,7 +144,7 @@ impl CounterLine {
             weights,
             &checkpoint::with_suffix(origin, ".safetensors"),
         )?;
-        Ok(Self::from_parts(net, varmap, file))
+        Self::from_parts(net, varmap, file)
     }
 
     /// The counter-line compiled into this crate; an error when the
@@ -155,12 +155,19 @@ impl CounterLine {
     }
 
     /// A counter-line from a network in memory (training, tests).
-    pub fn from_parts(net: CounterNet, varmap: VarMap, file: CounterFile) -> Self {
-        Self {
+    ///
+    /// Fails only if the network's weights are not f32.
+    pub fn from_parts(
+        net: CounterNet,
+        varmap: VarMap,
+        file: CounterFile,
+    ) -> Result<Self, ModelError> {
+        Ok(Self {
+            stepper: CounterStepper::new(&net)?,
             net,
             file,
             _varmap: varmap,
-        }
+        })
     }
 
     /// The model file: shape, calibration and training record.
@@ -233,29 +240,27 @@ impl CounterLine {
         restated: &[bool],
         seed: u64,
     ) -> Result<Line, ModelError> {
-        let device = Device::Cpu;
         let window = self.net.config().window;
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0063_6f75_6e74_6572);
         let mut line = Line::silent(contexts.len());
-        let mut cache = self.net.cache();
+        let mut state = self.stepper.state();
+        // The first step whose input is in the cache; it sees no previous
+        // event, as a training window's first does not.
         let mut fed = 0usize;
         let mut last: Option<u8> = None;
         let back = RESTATE_BARS * STEPS_PER_BAR;
         let mut copying = false;
         for s in 0..contexts.len() {
             if s - fed == window {
-                cache = self.net.cache();
+                state = self.stepper.state();
                 fed = s - window / 2;
-                let rows: Vec<_> = (fed..s)
-                    .map(|i| ((i > fed).then(|| line.events[i - 1]), contexts[i]))
-                    .collect();
-                self.net
-                    .step(&StepBatch::new(&[rows], &device)?, &mut cache)?;
+                for (i, &context) in contexts.iter().enumerate().take(s).skip(fed) {
+                    let prev = (i > fed).then(|| line.events[i - 1]);
+                    self.stepper.step((prev, context), &mut state)?;
+                }
             }
             let prev = (s > fed).then(|| line.events[s - 1]);
-            let batch = StepBatch::new(&[vec![(prev, contexts[s])]], &device)?;
-            let logits = self.net.step(&batch, &mut cache)?.flatten_all()?;
-            let logits = logits.to_vec1::<f32>()?;
+            let logits = self.stepper.step((prev, contexts[s]), &mut state)?;
             let sounding = s > 0 && line.events[s - 1] != Event::Rest;
             let bar = s - s % STEPS_PER_BAR;
             let onsets = line.events[bar..s]
@@ -279,7 +284,7 @@ impl CounterLine {
                 Some(e) => e,
                 // Where a copied note ends, no hold lengthens it.
                 None => draw(
-                    &logits,
+                    logits,
                     &contexts[s],
                     sounding && !was_copying,
                     full,

@@ -87,7 +87,7 @@ fn a_tiny_counter_line_trains_its_loss_falls_and_it_round_trips_through_its_file
     let out = scratch("tiny").join("tiny-counter");
     file::save(&varmap, &record, &out).unwrap();
     let loaded = CounterLine::load(&out).unwrap();
-    let memory = CounterLine::from_parts(net, varmap, record);
+    let memory = CounterLine::from_parts(net, varmap, record).unwrap();
     let arr = Composer::bundled()
         .unwrap()
         .with_counter_line(None)

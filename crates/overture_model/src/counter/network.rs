@@ -14,6 +14,9 @@ use super::{
 };
 use crate::transformer::{Cache, Stack};
 
+mod stepper;
+pub use stepper::{CounterState, CounterStepper};
+
 /// The shape of the counter-line's network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CounterConfig {
