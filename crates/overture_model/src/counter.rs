@@ -79,8 +79,11 @@ pub const TEMPERATURE: f32 = 0.9;
 pub const CHORD_TONE_BIAS: f32 = 1.5;
 
 /// Logit bonus for a new note within two semitones of the line's last
-/// pitch (the composer's melody has the same kind of step bias).
-pub const STEP_BIAS: f32 = 1.0;
+/// pitch (the composer's melody has the same kind of step bias). Chosen with
+/// `overture eval-counter` as the bias whose stepwise share comes nearest
+/// the held-out `BRIDGE` lines' (0.549 against 0.538; 0.331 without, 0.473
+/// at 0.5, 0.614 at 1.0).
+pub const STEP_BIAS: f32 = 0.75;
 
 /// A trained counter-line, ready to play.
 pub struct CounterLine {
