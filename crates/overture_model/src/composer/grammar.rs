@@ -31,7 +31,7 @@ use super::{
     rules::{self, ChordRule},
 };
 use crate::{
-    corpus::{Calibration, Header},
+    encoding::{Calibration, Header},
     form_plan::FormPlan,
     tokens::{self, Kind, MOOD_LEVELS, Part, Token, TokenId, TokenMode, VOCAB_SIZE},
 };
