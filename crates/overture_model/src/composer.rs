@@ -50,6 +50,7 @@ use candle_nn::VarMap;
 use overture_core::{
     arrangement::{Arrangement, Provenance},
     drumming::DrumPlayer,
+    section::SectionKind,
     time::Meter,
     track::Track,
 };
@@ -67,7 +68,7 @@ use crate::{
     drummer::Drummer,
     drums::{DrumRequest, compose_drums},
     error::ModelError,
-    transformer::{Transformer, build},
+    transformer::{Stepper, Transformer, build},
 };
 
 /// The bundled drummer, loaded once per process (`None` without the
@@ -82,13 +83,19 @@ fn bundled_drummer() -> Option<Arc<Drummer>> {
 /// A loaded composer.
 pub struct Composer {
     model: Transformer,
+    /// The network's weights laid out for sampling (see [`Stepper`]).
+    stepper: Stepper,
+    /// Whether to sample through candle's tensors instead of the stepper.
+    reference_steps: bool,
     file: ModelFile,
-    device: Device,
     _varmap: VarMap,
     drummer: Option<Arc<Drummer>>,
 }
 
 const SECTION_CHUNK: u32 = 8;
+
+/// Bars of a main section's opening that its next eight-bar phrase restates.
+const RETURN_BARS: u32 = 4;
 
 /// Every parameter is an f32 in the weights: a config that asks for more than
 /// `size` bytes hold is refused before memory is taken for the network.
@@ -137,16 +144,9 @@ impl Composer {
         let file = checkpoint::read_model_file(&json)?;
         let size = std::fs::metadata(&weights).map_or(0, |m| m.len());
         check_weights_size(&file, size, &weights, &json)?;
-        let device = Device::Cpu;
-        let (varmap, model) = build(file.config, &device)?;
+        let (varmap, model) = build(file.config, &Device::Cpu)?;
         checkpoint::load_weights(&varmap, &weights)?;
-        Ok(Self {
-            model,
-            file,
-            device,
-            _varmap: varmap,
-            drummer: bundled_drummer(),
-        })
+        Self::from_parts(model, varmap, file)
     }
 
     /// Loads a model from its files' contents in memory: the safetensors
@@ -159,16 +159,9 @@ impl Composer {
         );
         let file = checkpoint::parse_model_file(config, &config_path)?;
         check_weights_size(&file, weights.len() as u64, &weights_path, &config_path)?;
-        let device = Device::Cpu;
-        let (varmap, model) = build(file.config, &device)?;
+        let (varmap, model) = build(file.config, &Device::Cpu)?;
         checkpoint::load_weights_from(&varmap, weights, &weights_path)?;
-        Ok(Self {
-            model,
-            file,
-            device,
-            _varmap: varmap,
-            drummer: bundled_drummer(),
-        })
+        Self::from_parts(model, varmap, file)
     }
 
     /// The model compiled into this crate (`pop909-small`, see
@@ -194,20 +187,37 @@ impl Composer {
         self
     }
 
+    /// This composer sampling through candle's tensor operations
+    /// ([`Transformer::step`]) instead of its [`Stepper`]: the reference the
+    /// stepper is tested against and the "before" of the side-by-side speed
+    /// benchmark. The two compute the same logits to float rounding.
+    #[must_use]
+    pub fn with_reference_steps(mut self, on: bool) -> Self {
+        self.reference_steps = on;
+        self
+    }
+
     /// The learned drummer, if this composer has one.
     pub fn drummer(&self) -> Option<&Drummer> {
         self.drummer.as_deref()
     }
 
     /// A composer from a network already in memory (tests, training).
-    pub fn from_parts(model: Transformer, varmap: VarMap, file: ModelFile) -> Self {
-        Self {
+    ///
+    /// Fails only if the network's weights are not f32.
+    pub fn from_parts(
+        model: Transformer,
+        varmap: VarMap,
+        file: ModelFile,
+    ) -> Result<Self, ModelError> {
+        Ok(Self {
+            stepper: Stepper::new(&model)?,
+            reference_steps: false,
             model,
             file,
-            device: Device::Cpu,
             _varmap: varmap,
             drummer: bundled_drummer(),
-        }
+        })
     }
 
     /// The model's name.
@@ -262,7 +272,36 @@ impl Composer {
                 ));
             }
         }
-        let sampled = self.run(&mut seqs)?;
+        // A main section's second phrase of eight bars (and every other one
+        // after it) returns to the opening of the phrase before it: its
+        // chunk is sampled after that one, opening with its first bars.
+        let returns = |s: &Sequence| {
+            let r = &requests[s.request];
+            r.form_plan
+                && r.section == SectionKind::Main
+                && (s.first_bar / SECTION_CHUNK) % 2 == 1
+                && s.bars() > RETURN_BARS
+        };
+        let (mut later, mut seqs): (Vec<Sequence>, Vec<Sequence>) =
+            seqs.into_iter().partition(returns);
+        let mut sampled = self.run(&mut seqs)?;
+        if !later.is_empty() {
+            later = later
+                .into_iter()
+                .map(|s| {
+                    let opening = seqs
+                        .iter()
+                        .find(|o| {
+                            o.request == s.request && o.first_bar + SECTION_CHUNK == s.first_bar
+                        })
+                        .expect("the chunk before a returning chunk is sampled first");
+                    s.returning_to(opening, RETURN_BARS)
+                })
+                .collect();
+            sampled += self.run(&mut later)?;
+            seqs.extend(later);
+            seqs.sort_by_key(|s| (s.request, s.first_bar));
+        }
         let mut out = Vec::with_capacity(requests.len());
         for (ri, r) in requests.iter().enumerate() {
             let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));

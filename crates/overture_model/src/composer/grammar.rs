@@ -91,6 +91,11 @@ pub(super) struct Sequence {
     melody_log: Vec<(u32, u32, u8, TokenId)>,
     /// Each started bar's first chord.
     bar_chords: Vec<(u8, u32)>,
+    /// Tokens fed as they are after the header: an earlier chunk's opening
+    /// bars, restated ([`Sequence::returning_to`]).
+    prefix: Vec<TokenId>,
+    /// The next prefix token to feed.
+    prefix_next: usize,
 }
 
 impl Sequence {
@@ -197,7 +202,38 @@ impl Sequence {
             planned_bar: false,
             melody_log: Vec::new(),
             bar_chords: Vec::new(),
+            prefix: Vec::new(),
+            prefix_next: 0,
         }
+    }
+
+    /// This sequence opening with `opening`'s first `bars` bars as they
+    /// were written (every part, chords and controls), the rest sampled
+    /// after them: how a main section's second phrase returns to its
+    /// first. The form plan leaves the restated bars free; later planned
+    /// bars may refer to them.
+    pub(super) fn returning_to(mut self, opening: &Sequence, bars: u32) -> Self {
+        let body = &opening.tokens[opening.header_len.min(opening.tokens.len())..];
+        // Up to and with the bar line that ends the restated bars, so that
+        // nothing is added to them.
+        let mut started = 0;
+        let end = body
+            .iter()
+            .position(|&id| {
+                started += u32::from(id == Token::Bar.id());
+                started > bars || id == Token::Eos.id()
+            })
+            .map_or(body.len(), |i| i + usize::from(started > bars));
+        self.prefix = body[..end].to_vec();
+        for p in self.plan.0.iter_mut().take(started.min(bars) as usize) {
+            *p = crate::form_plan::BarPlan::Free;
+        }
+        self
+    }
+
+    /// Bars in this chunk.
+    pub(super) fn bars(&self) -> u32 {
+        self.bars
     }
 
     /// The first token to feed (BOS).
@@ -216,6 +252,11 @@ impl Sequence {
             if self.tokens.len() == self.header_len {
                 self.expect = Expect::Bar;
             }
+            return id;
+        }
+        if let Some(&id) = self.prefix.get(self.prefix_next) {
+            self.prefix_next += 1;
+            self.push(id);
             return id;
         }
         let bar = self.bars_started.saturating_sub(1) as usize;

@@ -46,6 +46,7 @@ fn untrained() -> Composer {
         varmap,
         ModelFile::new("untrained".into(), config, calibration, record),
     )
+    .expect("an f32 network")
 }
 
 #[test]
@@ -145,7 +146,8 @@ fn a_forced_motif_keeps_sequences_well_formed_even_when_it_fills_every_sixteenth
 #[test]
 fn a_form_plan_decodes_to_the_repetitions_it_asks_for() {
     let composer = untrained();
-    for seed in 0..4 {
+    let mut tested = 0;
+    for seed in 0..16 {
         let r = Request {
             seed,
             ..Request::new(Mood::new(0.4, 0.2).unwrap(), SectionKind::Main)
@@ -172,7 +174,11 @@ fn a_form_plan_decodes_to_the_repetitions_it_asks_for() {
                 .map(|w| w[1].1.cmp(&w[0].1))
                 .collect::<Vec<_>>()
         };
-        assert!(!bar(0).is_empty() && !bar(1).is_empty());
+        // An untrained network may leave a source bar without melody.
+        if bar(0).is_empty() || bar(1).is_empty() {
+            continue;
+        }
+        tested += 1;
         // Restated: bar 1's rhythm and the direction of every step.
         assert_eq!(rhythm(4), rhythm(0), "seed {seed}");
         assert_eq!(contour(4), contour(0), "seed {seed}");
@@ -187,6 +193,7 @@ fn a_form_plan_decodes_to_the_repetitions_it_asks_for() {
             assert!(scale.contains(&((n.1 + 12 - tonic) % 12)), "{n:?}");
         }
     }
+    assert!(tested >= 8, "only {tested} of 16 seeds had melody in bars 1 and 2");
 }
 
 #[test]

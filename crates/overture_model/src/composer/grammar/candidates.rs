@@ -159,6 +159,7 @@ impl Sequence {
         temperature: f64,
     ) {
         let bias = f64::from(self.sampling.chord_tone_bias);
+        let previous_melody = self.melody_log.last().map(|m| m.2);
         for id in tokens::ranges::PITCH_IDS {
             let Some(Token::Pitch(part, pitch)) = Token::from_id(id) else {
                 continue;
@@ -172,6 +173,9 @@ impl Sequence {
             };
             if part == Part::Melody && !self.melody_in_bar {
                 bonus += f64::from(self.sampling.melody_presence);
+            }
+            if part == Part::Melody && previous_melody.is_some_and(|q| q.abs_diff(pitch) <= 2) {
+                bonus += f64::from(self.sampling.step_bias);
             }
             self.candidates
                 .push((id, (f64::from(logits[id as usize]) + bonus) / temperature));

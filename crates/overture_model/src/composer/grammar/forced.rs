@@ -196,6 +196,26 @@ impl Sequence {
             }
         }
         if self.candidates.is_empty() {
+            // Only a melody note could follow (no tone of the chord is in
+            // the key or the register): a harmony note of the key instead,
+            // so that the bar's melody stays the one asked for.
+            for id in tokens::ranges::PITCH_IDS {
+                if let Some(Token::Pitch(Part::Harmony, pitch)) = Token::from_id(id) {
+                    let in_key = !self.sampling.in_key || self.scale[usize::from(pitch % 12)];
+                    let after = match self.last_pitch {
+                        None => true,
+                        Some((part, last)) => {
+                            part < Part::Harmony || (part == Part::Harmony && pitch > last)
+                        }
+                    };
+                    if in_key && after {
+                        self.candidates
+                            .push((id, f64::from(logits[id as usize]) / temperature));
+                    }
+                }
+            }
+        }
+        if self.candidates.is_empty() {
             self.candidates = before;
         }
     }
