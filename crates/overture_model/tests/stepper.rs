@@ -10,7 +10,7 @@ use overture_core::{drumming::DrumPlayer, mood::Mood, section::SectionKind};
 use overture_model::{Composer, Request};
 
 fn shipped() -> Composer {
-    Composer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pop909-small"))
+    Composer::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pop909-small"))
         .expect("the shipped model loads")
 }
 

@@ -193,7 +193,10 @@ fn a_form_plan_decodes_to_the_repetitions_it_asks_for() {
             assert!(scale.contains(&((n.1 + 12 - tonic) % 12)), "{n:?}");
         }
     }
-    assert!(tested >= 8, "only {tested} of 16 seeds had melody in bars 1 and 2");
+    assert!(
+        tested >= 8,
+        "only {tested} of 16 seeds had melody in bars 1 and 2"
+    );
 }
 
 #[test]
