@@ -323,6 +323,52 @@ impl Stinger {
     }
 }
 
+/// A mood of a [`Score`], by its place in [`Score::moods`]: what the
+/// engine passes around once a score (or a mood map) is applied, so that
+/// nothing after that point looks a mood up by name.
+///
+/// An id means something only with the score it came from: get one with
+/// [`Score::mood_id`] (the name, resolved once) or [`Score::mood_ids`], and
+/// resolve names again when the score is replaced.
+///
+/// ```
+/// use overture_core::{mood::Mood, score::{MoodSpec, Score}};
+///
+/// let score = Score::new(vec![
+///     MoodSpec::new("calm", Mood::new(0.5, -0.5)?),
+///     MoodSpec::new("storm", Mood::new(-0.5, 0.8)?),
+/// ]);
+/// let storm = score.mood_id("storm").expect("a mood of the score");
+/// assert_eq!(score.mood_by_id(storm).map(|m| m.name.as_str()), Some("storm"));
+/// assert_eq!(score.mood_id("fog"), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MoodId(u32);
+
+impl MoodId {
+    /// The id of the mood at `index` in [`Score::moods`] (scores hold far
+    /// fewer than 2³² moods; larger indices saturate and name no mood).
+    pub const fn from_index(index: usize) -> Self {
+        if index > u32::MAX as usize {
+            Self(u32::MAX)
+        } else {
+            Self(index as u32)
+        }
+    }
+
+    /// The mood's index in [`Score::moods`].
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for MoodId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "mood #{}", self.0)
+    }
+}
+
 /// Everything the director plays.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Score {
@@ -359,6 +405,21 @@ impl Score {
     /// The index of the mood named `name`.
     pub fn mood_index(&self, name: &str) -> Option<usize> {
         self.moods.iter().position(|m| m.name == name)
+    }
+
+    /// The id of the mood named `name`: resolve a name once, then pass the id.
+    pub fn mood_id(&self, name: &str) -> Option<MoodId> {
+        self.mood_index(name).map(MoodId::from_index)
+    }
+
+    /// The mood with id `id`, if the score has it.
+    pub fn mood_by_id(&self, id: MoodId) -> Option<&MoodSpec> {
+        self.moods.get(id.index())
+    }
+
+    /// The ids of every mood, in the order of [`Score::moods`].
+    pub fn mood_ids(&self) -> impl Iterator<Item = MoodId> + use<> {
+        (0..self.moods.len()).map(MoodId::from_index)
     }
 
     /// The stinger named `name`.
