@@ -104,18 +104,21 @@ impl Transition {
     }
 
     /// Sets the crossfade length in beats.
+    #[must_use]
     pub fn crossfade_beats(mut self, beats: f64) -> Self {
         self.crossfade_beats = beats;
         self
     }
 
     /// Sets the crossfade curve.
+    #[must_use]
     pub fn curve(mut self, curve: RampShape) -> Self {
         self.curve = curve;
         self
     }
 
     /// Sets whether to bridge through the outro and the intro.
+    #[must_use]
     pub fn bridge(mut self, bridge: bool) -> Self {
         self.bridge = bridge;
         self
@@ -269,18 +272,21 @@ impl MoodSpec {
     }
 
     /// Sets the tempo.
+    #[must_use]
     pub fn bpm(mut self, bpm: f64) -> Self {
         self.bpm = bpm;
         self
     }
 
     /// Sets the palette.
+    #[must_use]
     pub fn palette(mut self, palette: impl Into<String>) -> Self {
         self.palette = palette.into();
         self
     }
 
     /// Sets the key.
+    #[must_use]
     pub fn key(mut self, tonic: PitchClass, mode: Option<Mode>) -> Self {
         self.tonic = tonic;
         self.mode = mode;
@@ -288,6 +294,7 @@ impl MoodSpec {
     }
 
     /// Sets the layers.
+    #[must_use]
     pub fn layers(mut self, layers: Vec<Layer>) -> Self {
         self.layers = layers;
         self
