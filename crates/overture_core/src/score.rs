@@ -303,18 +303,33 @@ impl MoodSpec {
 
 /// A named one-shot phrase played over the bed in the current mood's key
 /// and tempo.
+///
+/// The mood map writes it as it is, under its name:
+/// `"pickup": (quantize: Beat, duck_db: 3, bars: 1)`; fields left out take
+/// the defaults of [`Stinger::new`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+// `StingerDef(…)`: the struct name mood maps have always accepted in front
+// of a stinger's fields, kept so that every map reads as before.
+#[serde(default, deny_unknown_fields, rename = "StingerDef")]
 pub struct Stinger {
-    /// The name gameplay triggers it by.
+    /// The name gameplay triggers it by (in RON, the key it is written under).
+    #[serde(skip)]
     pub name: String,
-    /// Where it starts: the next beat or bar.
+    /// `Beat` (the default) or `Bar`: where it starts.
     pub quantize: Quantize,
-    /// How far the bed is lowered while it plays, in dB (0: no ducking).
+    /// How far the bed is lowered while it plays, in dB (default 6; 0: no ducking).
     pub duck_db: f32,
-    /// Length in bars.
+    /// Length in bars (default 1).
     pub bars: u32,
-    /// Arousal added to the current mood's for the stinger's material.
+    /// Arousal added to the current mood's for the stinger's material (default 0.3).
     pub arousal_shift: f32,
+}
+
+impl Default for Stinger {
+    /// [`Stinger::new`] with no name.
+    fn default() -> Self {
+        Self::new("")
+    }
 }
 
 impl Stinger {
@@ -386,7 +401,8 @@ pub struct Score {
     /// Transitions for particular pairs; the most specific rule wins
     /// (`from` and `to` both named, then `to` named, then `from` named).
     pub transitions: Vec<TransitionRule>,
-    /// Named stingers.
+    /// Named stingers (written as a map from name to stinger, as in a mood map).
+    #[serde(with = "stingers_by_name")]
     pub stingers: Vec<Stinger>,
     /// Seed of every composition (with the mood and part mixed in).
     pub seed: u64,
@@ -542,6 +558,47 @@ impl Score {
             .map(|m| format!("`{}`", m.name))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// Stingers written as `{ "name": (…), … }`: a stinger's name is the key it
+/// is written under, in the order written.
+mod stingers_by_name {
+    use std::fmt;
+
+    use serde::{
+        Deserializer, Serializer,
+        de::{MapAccess, Visitor},
+        ser::SerializeMap,
+    };
+
+    use super::Stinger;
+
+    pub(super) fn serialize<S: Serializer>(items: &[Stinger], s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(items.len()))?;
+        for item in items {
+            map.serialize_entry(&item.name, item)?;
+        }
+        map.end()
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Stinger>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<Stinger>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from names to stingers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Stinger>, A::Error> {
+                let mut items = Vec::new();
+                while let Some((name, mut item)) = map.next_entry::<String, Stinger>()? {
+                    item.name = name;
+                    items.push(item);
+                }
+                Ok(items)
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
