@@ -363,6 +363,43 @@ mod test {
     }
 
     #[test]
+    fn each_kind_of_bad_expression_is_its_own_error_with_the_text_maps_report() {
+        let cases: [(&str, ExprError, &str); 4] = [
+            (" ", ExprError::Empty, "an expression, not an empty string"),
+            (
+                &"a+".repeat(1001),
+                ExprError::TooLong { max: 2000 },
+                "an expression of at most 2000 characters",
+            ),
+            (
+                &"(".repeat(65),
+                ExprError::TooDeep { max: 64 },
+                "parentheses nested at most 64 deep in an expression",
+            ),
+            (
+                "{a}",
+                ExprError::Braces,
+                "signal names, numbers and operators, without `{` or `}`",
+            ),
+        ];
+        for (text, kind, message) in cases {
+            let e = Expr::new(text).unwrap_err();
+            assert_eq!(e, kind);
+            assert_eq!(e.to_string(), message);
+        }
+        let e = Expr::new("a >").unwrap_err();
+        assert!(
+            matches!(&e, ExprError::Syntax { expected, .. } if *expected == "an operand after the last operator"),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("an operand after the last operator ("),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn reserved_words_cannot_name_signals() {
         for name in ["max", "sin", "E", "e", "PI", "true", "log2"] {
             assert!(!is_signal_name(name), "{name}");

@@ -148,3 +148,29 @@ fn read(path: &Path) -> Result<Motif, LeitmotifError> {
     let bytes = std::fs::read(path).map_err(LeitmotifError::read)?;
     parse_leitmotif(&bytes)
 }
+
+#[cfg(test)]
+mod test {
+    use super::{LeitmotifError, parse_leitmotif};
+
+    #[test]
+    fn bytes_that_are_not_midi_are_a_midi_error_whose_text_names_no_file() {
+        let e = parse_leitmotif(b"not a midi file").unwrap_err();
+        assert!(matches!(e, LeitmotifError::Midi(_)), "{e:?}");
+        let text = e.to_string();
+        assert!(text.starts_with("not a readable MIDI file"), "{text}");
+        assert!(!text.contains("<memory>"), "{text}");
+        assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(e, parse_leitmotif(b"not a midi file").unwrap_err());
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_carries_the_readers_error() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = LeitmotifError::read(io);
+        assert_eq!(e.to_string(), "no such file");
+        let source = std::error::Error::source(&e).expect("the reader's error");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+        assert_ne!(e, LeitmotifError::read("another reason"));
+    }
+}

@@ -232,3 +232,6 @@ impl Director {
         self.stats.transitions += 1;
     }
 }
+
+#[cfg(test)]
+mod test;

@@ -231,6 +231,43 @@ mod test {
     }
 
     #[test]
+    fn the_synthesizers_error_is_carried_and_equal_errors_read_the_same() {
+        use std::hash::{BuildHasher, RandomState};
+
+        let unknown = || {
+            overture_synth::Palette::resolve("ambeint")
+                .map(drop)
+                .map_err(GenerateError::palette)
+                .unwrap_err()
+        };
+        let (a, b) = (unknown(), unknown());
+        assert_eq!(
+            a.to_string(),
+            "palette: unknown palette `ambeint`: expected one of ambient, orchestral, battle, \
+             chiptune or a palette .ron file"
+        );
+        // Two failures of the same kind with the same text are one error
+        // (the director reports it once), whatever the pieces.
+        assert_eq!(a, b);
+        let hasher = RandomState::new();
+        assert_eq!(hasher.hash_one(&a), hasher.hash_one(&b));
+        // The synthesizer's own error is there to match on.
+        let GenerateError::Palette(e) = &a else {
+            panic!("{a:?}")
+        };
+        assert!(matches!(
+            **e,
+            overture_synth::error::SynthError::UnknownPalette { ref name } if name == "ambeint"
+        ));
+        assert!(std::error::Error::source(&a).is_some());
+        // The same text as another kind is another error.
+        let render = GenerateError::render(overture_synth::error::SynthError::UnknownPalette {
+            name: "ambeint".into(),
+        });
+        assert_ne!(a, render);
+    }
+
+    #[test]
     fn a_custom_sources_message_is_a_custom_source_error() {
         let error = GenerateError::from("no tempo".to_string());
         assert_eq!(
