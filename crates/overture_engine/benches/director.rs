@@ -14,13 +14,14 @@ use std::{
 };
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use overture_core::mood::Mood;
+use overture_core::{drumming::DrumPlayer, mood::Mood};
 use overture_engine::{
     Director, DirectorSettings, Generator, GeneratorMode, GeneratorSettings, ModelSource,
-    generator::PieceJob,
+    generator::{PieceJob, PieceSource, SourceError, SourceFactory},
     piece::{Part, PieceKey},
     score::{MoodSpec, Score},
 };
+use overture_model::Composer;
 
 const SR: u32 = 48_000;
 const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/pop909-small");
@@ -34,12 +35,28 @@ fn uncached_mood(c: &mut Criterion) {
     let mut group = c.benchmark_group("generation");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
-    for bars in [8, 4] {
-        let mut settings = GeneratorSettings::new(ModelSource::factory(MODEL));
+    // `before`: the composer as issue 16 found it, side by side in the same
+    // run (every token through candle's tensor operations, the pattern
+    // drummer).
+    for (bars, before) in [(8, false), (8, true), (4, false)] {
+        let factory: SourceFactory = if before {
+            Arc::new(|| {
+                let composer = Composer::load(std::path::Path::new(MODEL))
+                    .map_err(|e| SourceError::Model(e.to_string()))?
+                    .with_reference_steps(true);
+                Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
+            })
+        } else {
+            ModelSource::factory(MODEL)
+        };
+        let mut settings = GeneratorSettings::new(factory);
         settings.compute_threads = 1;
         let mut generator = Generator::new(settings);
         let mut spec = MoodSpec::new("fresh", Mood::new(0.3, 0.2).unwrap()).bpm(100.0);
         spec.main_bars = bars;
+        if before {
+            spec.drumming.player = DrumPlayer::Pattern;
+        }
         let spec = Arc::new(spec);
         let mut seed = 0;
         let mut make = |generator: &mut Generator| {
@@ -59,8 +76,13 @@ fn uncached_mood(c: &mut Criterion) {
             }
         };
         make(&mut generator); // Loads the model.
+        let before = if before {
+            ", before (candle steps, pattern drums)"
+        } else {
+            ""
+        };
         group.bench_function(
-            format!("uncached mood to ready stems: {bars}-bar main at 100 BPM, one core"),
+            format!("uncached mood to ready stems: {bars}-bar main at 100 BPM, one core{before}"),
             |b| b.iter(|| make(&mut generator)),
         );
     }

@@ -46,6 +46,24 @@ fn compose(c: &mut Criterion) {
                 .expect("compose")
         })
     });
+    // The composer as issue 16 found it, in the same run: every token
+    // sampled through candle's tensor operations, the pattern drummer. The
+    // ratio of this to `mood_set_2_8_2_bars` is the speed-up.
+    let before = match Composer::load(&model) {
+        Ok(c) => c.with_reference_steps(true),
+        Err(e) => panic!("the model loaded once: {e}"),
+    };
+    group.bench_function(
+        "mood_set_2_8_2_bars_before_candle_steps_pattern_drums",
+        |b| {
+            b.iter(|| {
+                seed += 1;
+                before
+                    .compose_set(&Request { seed, ..pattern }, 2, 2, 1)
+                    .expect("compose")
+            })
+        },
+    );
     group.bench_function("main_8_bars", |b| {
         b.iter(|| {
             seed += 1;

@@ -55,7 +55,6 @@ pub mod train;
 
 use std::path::Path;
 
-use candle_core::Device;
 use candle_nn::VarMap;
 use overture_core::{
     section::SectionKind,
@@ -71,7 +70,7 @@ use crate::{
 };
 use file::DrummerFile;
 use kit::Voice;
-use network::{DrumNet, StepBatch, StepControl};
+use network::{DrumNet, DrumOutputs, DrumStepper, StepControl};
 use steps::{BAR_TICKS, Hit, OFFSET_BINS, STEPS_PER_BAR, Steps, VELOCITY_BINS};
 use style::GrooveStyle;
 
@@ -81,6 +80,8 @@ pub const DRUMMER_ORIGIN: &str = "<bundled>/groove-drummer";
 /// A trained drummer, ready to play.
 pub struct Drummer {
     net: DrumNet,
+    /// The network's weights laid out for playing step by step.
+    stepper: DrumStepper,
     file: DrummerFile,
     _varmap: VarMap,
     hit_temperature: f32,
@@ -126,7 +127,7 @@ impl Drummer {
         let file = DrummerFile::parse(&config, &json)?;
         let bytes = std::fs::read(&weights).map_err(|e| unreadable(&weights, e))?;
         let (varmap, net) = file::load_network(&file, &bytes, &weights)?;
-        Ok(Self::from_parts(net, varmap, file))
+        Self::from_parts(net, varmap, file)
     }
 
     /// Loads a drummer from its files' contents, named after `origin` (a
@@ -138,7 +139,7 @@ impl Drummer {
             weights,
             &checkpoint::with_suffix(origin, ".safetensors"),
         )?;
-        Ok(Self::from_parts(net, varmap, file))
+        Self::from_parts(net, varmap, file)
     }
 
     /// The drummer compiled into this crate; an error when the `bundled`
@@ -149,13 +150,16 @@ impl Drummer {
     }
 
     /// A drummer from a network in memory (training, tests).
-    pub fn from_parts(net: DrumNet, varmap: VarMap, file: DrummerFile) -> Self {
-        Self {
+    ///
+    /// Fails only if the network's weights are not f32.
+    pub fn from_parts(net: DrumNet, varmap: VarMap, file: DrummerFile) -> Result<Self, ModelError> {
+        Ok(Self {
+            stepper: DrumStepper::new(&net)?,
             net,
             file,
             _varmap: varmap,
             hit_temperature: HIT_TEMPERATURE,
-        }
+        })
     }
 
     /// This drummer drawing hits at `temperature` (clamped to 0.05 to 2)
@@ -218,58 +222,61 @@ impl Drummer {
     /// Samples one step after another with the network's cache; when the
     /// cache is full it is rebuilt from the last half window.
     fn sample(&self, plan: &[StepControl], seed: u64) -> Result<Steps, ModelError> {
-        let device = Device::Cpu;
         let window = self.net.config().window;
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0064_7275_6d6d_6572);
         let mut steps = Steps::silent(plan.len());
-        let mut cache = self.net.cache();
+        let mut state = self.stepper.state();
         // The first step whose input is in the cache; it sees no previous
         // step, as a training window's first does not.
         let mut fed = 0usize;
         for s in 0..plan.len() {
             if s - fed == window {
-                cache = self.net.cache();
+                state = self.stepper.state();
                 fed = s - window / 2;
-                let rows: Vec<_> = (fed..s)
-                    .map(|i| ((i > fed).then(|| &steps.rows[i - 1]), plan[i]))
-                    .collect();
-                self.net
-                    .step(&StepBatch::new(&[rows], &device)?, &mut cache)?;
+                for i in fed..s {
+                    let prev = (i > fed).then(|| &steps.rows[i - 1]);
+                    self.stepper.step((prev, plan[i]), &mut state)?;
+                }
             }
             let prev = (s > fed).then(|| &steps.rows[s - 1]);
-            let batch = StepBatch::new(&[vec![(prev, plan[s])]], &device)?;
-            let out = self.net.step(&batch, &mut cache)?;
-            steps.rows[s] = draw(&out, self.hit_temperature, &mut rng)?;
+            let out = self.stepper.step((prev, plan[s]), &mut state)?;
+            steps.rows[s] = draw(out, self.hit_temperature, &mut rng);
         }
         Ok(steps)
     }
 }
 
 /// Draws one step's hits from the network's outputs for it.
-fn draw(
-    out: &network::StepLogits,
-    temperature: f32,
-    rng: &mut ChaCha8Rng,
-) -> Result<[Hit; Voice::COUNT], ModelError> {
-    let hits = out.hits.flatten_all()?.to_vec1::<f32>()?;
-    let vel = candle_nn::ops::softmax_last_dim(&out.velocity.flatten_to(2)?)?.to_vec2::<f32>()?;
-    let off = candle_nn::ops::softmax_last_dim(&out.offset.flatten_to(2)?)?.to_vec2::<f32>()?;
+fn draw(out: &DrumOutputs, temperature: f32, rng: &mut ChaCha8Rng) -> [Hit; Voice::COUNT] {
     let mut row = [Hit::default(); Voice::COUNT];
     for v in 0..Voice::COUNT {
-        let p = 1.0 / (1.0 + (-hits[v] / temperature).exp());
+        let p = 1.0 / (1.0 + (-out.hits[v] / temperature).exp());
         if uniform(rng) >= p {
             continue;
         }
-        let vb = categorical(&vel[v], uniform(rng));
-        let ob = categorical(&off[v], uniform(rng));
+        let vel: [f32; VELOCITY_BINS] =
+            softmax(&out.velocity[v * VELOCITY_BINS..(v + 1) * VELOCITY_BINS]);
+        let off: [f32; OFFSET_BINS] = softmax(&out.offset[v * OFFSET_BINS..(v + 1) * OFFSET_BINS]);
+        let vb = categorical(&vel, uniform(rng));
+        let ob = categorical(&off, uniform(rng));
         row[v] = Hit {
             velocity: steps::velocity_in_bin(vb, uniform(rng)),
             offset: steps::offset_in_bin(ob, uniform(rng)),
         };
     }
-    debug_assert_eq!(vel[0].len(), VELOCITY_BINS);
-    debug_assert_eq!(off[0].len(), OFFSET_BINS);
-    Ok(row)
+    row
+}
+
+/// Probabilities from logits.
+fn softmax<const N: usize>(logits: &[f32]) -> [f32; N] {
+    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut p = [0f32; N];
+    for (p, l) in p.iter_mut().zip(logits) {
+        *p = (l - top).exp();
+    }
+    let sum: f32 = p.iter().sum();
+    p.iter_mut().for_each(|p| *p /= sum);
+    p
 }
 
 fn uniform(rng: &mut ChaCha8Rng) -> f32 {

@@ -304,13 +304,31 @@ impl FromStr for PlanTable {
 /// Diatonic shifts tried when fitting a restated bar, in order of preference.
 const SHIFTS: [i32; 7] = [0, 1, -1, 2, -2, 3, -3];
 
-/// Restates a bar's melody over a new chord: `source` (sixteenth position,
-/// pitch) moved by the number of scale steps (0, ±1, ±2, ±3, in that order of
-/// preference) that puts the most of its beat notes (positions 0, 4, 8, 12;
-/// the downbeat counts twice) on `chord_tones` (pitch classes), keeping its
-/// rhythm and its contour. `scale` marks the key's pitch classes (a C tonic);
-/// a note outside it moves with the scale note below it. The result is moved
-/// by whole octaves into `range` where its span allows.
+/// Chromatic transpositions (semitones) tried for an exact restatement, in
+/// order of preference.
+const TRANSPOSITIONS: [i32; 13] = [0, 5, -5, 7, -7, 2, -2, 3, -3, 4, -4, 9, -9];
+
+/// How much worse a fit (in beat weights, see [`restate`]) an exact
+/// restatement may be than the best diatonic one and still be preferred:
+/// one downbeat, or two other beats.
+const EXACT_SLACK: u32 = 2;
+
+/// Restates a bar's melody over a new chord, keeping its rhythm: `source`
+/// (sixteenth position, pitch) moved to fit `chord_tones` (pitch classes),
+/// judged by how many of its beat notes (positions 0, 4, 8, 12; the
+/// downbeat counts twice) are chord tones.
+///
+/// A restatement keeps the bar's intervals exactly where it can, as the
+/// corpus's restated bars do (a [`BarPlan::Restate`] is a bar with an
+/// earlier bar's rhythm and semitone intervals): the source moved by a
+/// number of semitones (0, ±5, ±7, ±2, ±3, ±4, ±9, in that order of
+/// preference) that keeps every note in the key. Where no such move fits the
+/// chord within two beat weights of the best diatonic move (by 0, ±1, ±2, ±3
+/// scale steps, which keeps the contour but changes some intervals between
+/// major and minor), the diatonic move is taken. `scale` marks the key's
+/// pitch classes (a C tonic); in a diatonic move a note outside it moves
+/// with the scale note below it. The result is moved by whole octaves into
+/// `range` where its span allows.
 pub fn restate(
     source: &[(u32, u8)],
     chord_tones: [bool; 12],
@@ -348,15 +366,31 @@ pub fn restate(
             .map(|((pos, _), _)| if *pos == 0 { 2 } else { 1 })
             .sum()
     };
-    let mut best = shifted(0);
-    let mut best_score = score(&best);
-    for d in &SHIFTS[1..] {
-        let candidate = shifted(*d);
-        let s = score(&candidate);
-        if s > best_score {
-            (best, best_score) = (candidate, s);
+    let best_of = |candidates: &mut dyn Iterator<Item = Vec<i32>>| -> Option<(Vec<i32>, u32)> {
+        let mut best: Option<(Vec<i32>, u32)> = None;
+        for candidate in candidates {
+            let s = score(&candidate);
+            if best.as_ref().is_none_or(|b| s > b.1) {
+                best = Some((candidate, s));
+            }
         }
-    }
+        best
+    };
+    let (diatonic, diatonic_score) =
+        best_of(&mut SHIFTS.iter().map(|&d| shifted(d))).expect("SHIFTS is not empty");
+    let in_key = |pitches: &Vec<i32>| pitches.iter().all(|p| scale[p.rem_euclid(12) as usize]);
+    let exact = best_of(
+        &mut TRANSPOSITIONS
+            .iter()
+            .map(|&t| source.iter().map(|&(_, p)| i32::from(p) + t).collect())
+            .filter(|c: &Vec<i32>| {
+                in_key(c) || c.iter().zip(source).all(|(p, s)| *p == i32::from(s.1))
+            }),
+    );
+    let best = match exact {
+        Some((exact, s)) if s + EXACT_SLACK >= diatonic_score => exact,
+        _ => diatonic,
+    };
     let (lo, hi) = (
         *best.iter().min().expect("non-empty"),
         *best.iter().max().expect("non-empty"),
@@ -494,6 +528,18 @@ mod tests {
         assert_eq!(
             restate(&source, tones(&[7, 11, 2]), major, (48, 96)),
             [55, 59, 62, 60]
+        );
+        // C E G over D minor: F A C keeps its intervals exactly with two of
+        // its three beat notes on the chord, within two beat weights of the
+        // diatonic D F A (all three), so the exact restatement is taken.
+        assert_eq!(
+            restate(
+                &[(0, 60), (4, 64), (8, 67)],
+                tones(&[2, 5, 9]),
+                major,
+                (48, 96)
+            ),
+            [65, 69, 72]
         );
         // Out of range: moved by octaves as a block.
         assert_eq!(

@@ -9,6 +9,10 @@ use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder, VarMap, kv_cache::KvCa
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
+mod stepper;
+pub(crate) use stepper::Dense;
+pub use stepper::{StackState, StackStepper, StepState, Stepper};
+
 /// The shape of the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModelConfig {

@@ -82,7 +82,7 @@ fn a_tiny_drummer_trains_its_loss_falls_and_it_round_trips_through_its_files() {
     let out = scratch("tiny").join("tiny-drummer");
     file::save(&varmap, &record, &out).unwrap();
     let loaded = Drummer::load(&out).unwrap();
-    let memory = Drummer::from_parts(net, varmap, record);
+    let memory = Drummer::from_parts(net, varmap, record).unwrap();
     let r = request(SectionKind::Main, 4, 11);
     assert_eq!(loaded.play(&r).unwrap(), memory.play(&r).unwrap());
 }

@@ -125,3 +125,64 @@ fn learned_plans_repeat_exactly_the_bars_the_form_statistic_counts() {
     assert!(form.rhythm_repeats > 0);
     assert_eq!(planned, form.rhythm_repeats);
 }
+
+/// The notes of `track` starting in bars `from..from + bars`, as (ticks from
+/// bar `from`, pitch, length).
+fn phrase(track: &overture_core::track::Track, from: u32, bars: u32) -> Vec<(u32, u8, u32)> {
+    let (lo, hi) = (from * 1920, (from + bars) * 1920);
+    track
+        .notes
+        .iter()
+        .filter(|n| (lo..hi).contains(&n.start))
+        .map(|n| (n.start - lo, n.pitch, n.duration))
+        .collect()
+}
+
+#[test]
+fn a_16_bar_main_returns_to_its_opening_phrase_and_goes_on_differently() {
+    use overture_core::mood::Mood;
+    use overture_model::{Composer, Request};
+
+    let composer = Composer::load(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pop909-small"),
+    )
+    .unwrap();
+    for (i, (valence, arousal)) in [(0.6, 0.3), (-0.5, 0.7), (0.2, -0.6)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut request = Request::new(Mood::new(valence, arousal).unwrap(), SectionKind::Main);
+        request.bars = 16;
+        request.seed = 100 + i as u64;
+        let main = composer.compose(&request).unwrap();
+        let pitched: Vec<_> = main
+            .tracks
+            .iter()
+            .filter(|t| t.role != Role::Drums)
+            .collect();
+        assert_eq!(pitched.len(), 3);
+        for track in &pitched {
+            // Bars 9–12 restate bars 1–4, part for part.
+            let opening = phrase(track, 0, 4);
+            assert!(!opening.is_empty() || track.role != Role::Melody);
+            assert_eq!(phrase(track, 8, 4), opening, "{:?}, mood {i}", track.role);
+        }
+        let chords_in = |from: u32| -> Vec<_> {
+            main.chords
+                .iter()
+                .filter(|c| (from * 1920..(from + 4) * 1920).contains(&c.start))
+                .map(|c| (c.start - from * 1920, c.chord))
+                .collect()
+        };
+        assert_eq!(chords_in(8), chords_in(0), "mood {i}");
+        // Then the phrase goes on: bars 13–16 are not a copy of bars 5–8.
+        let melody = main.track(Role::Melody).unwrap();
+        assert_ne!(phrase(melody, 12, 4), phrase(melody, 4, 4), "mood {i}");
+
+        // Without a form plan nothing is restated.
+        request.form_plan = false;
+        let free = composer.compose(&request).unwrap();
+        let melody = free.track(Role::Melody).unwrap();
+        assert_ne!(phrase(melody, 8, 4), phrase(melody, 0, 4), "mood {i}");
+    }
+}

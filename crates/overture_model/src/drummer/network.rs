@@ -16,6 +16,9 @@ use super::{
 };
 use crate::transformer::{Cache, Stack};
 
+mod stepper;
+pub use stepper::{DrumOutputs, DrumState, DrumStepper};
+
 /// Input features per step: hit, velocity and offset of every voice.
 pub const FEATURES: usize = 3 * Voice::COUNT;
 
