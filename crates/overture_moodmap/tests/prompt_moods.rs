@@ -127,7 +127,7 @@ fn leitmotifs_are_read_from_disk_and_attached_by_one_function() {
     assert_eq!(read.len(), 2);
     assert_eq!(read[0].path, dir.join("music/theme.mid"));
     assert!(read[0].motif.is_ok());
-    let e = read[1].motif.clone().unwrap_err();
+    let e = read[1].motif.clone().unwrap_err().to_string();
     assert!(e.starts_with("not a readable MIDI file"), "{e}");
 
     let mut score = map.to_score();
