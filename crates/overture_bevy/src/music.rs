@@ -14,7 +14,7 @@ use overture_engine::{
     OfflineEngineSettings, OfflineError, OfflineSettings, director::DirectorStats,
     generator::SourceFactory, score::MoodId,
 };
-use overture_moodmap::{Leitmotif, MoodMap, MoodSelector, PromptMood};
+use overture_moodmap::{Leitmotif, MoodMap, MoodSelector, PromptMood, PromptReadError};
 use overture_synth::buffer::StereoBuffer;
 
 use crate::{MoodMapAsset, MusicSignals};
@@ -630,8 +630,8 @@ pub(crate) fn register_diagnostics(app: &mut App) {
 }
 
 /// Reads a mood map's `prompt: "…"` with the composer crate's prompt reader.
-fn read_mood_prompt(text: &str) -> Result<PromptMood, String> {
-    let p = overture_model::prompt::parse(text).map_err(|e| e.to_string())?;
+fn read_mood_prompt(text: &str) -> Result<PromptMood, PromptReadError> {
+    let p = overture_model::prompt::parse(text)?;
     Ok(PromptMood {
         valence: p.mood.valence,
         arousal: p.mood.arousal,

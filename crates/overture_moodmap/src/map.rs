@@ -560,7 +560,7 @@ impl MoodMap {
                         ErrorKind::Score,
                         format!("moods.{}.prompt", m.name),
                         "a prompt the reader understands",
-                        e,
+                        e.to_string(),
                     )
                 })?),
                 None => None,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use overture_moodmap::{ErrorKind, MoodMap, PromptMood};
+use overture_moodmap::{ErrorKind, MoodMap, PromptMood, PromptReadError};
 
 const MAP: &str = r#"MoodMap(
     moods: {
@@ -14,9 +14,9 @@ const MAP: &str = r#"MoodMap(
 )"#;
 
 /// A stand-in reader: tense prompts are negative and aroused, the rest calm.
-fn reader(text: &str) -> Result<PromptMood, String> {
+fn reader(text: &str) -> Result<PromptMood, PromptReadError> {
     if text.contains("gibberish") {
-        return Err(format!("cannot read `{text}`"));
+        return Err(format!("cannot read `{text}`").into());
     }
     let tense = text.contains("tense") || text.contains("battle");
     Ok(PromptMood {
