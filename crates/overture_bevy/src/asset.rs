@@ -7,7 +7,10 @@ use bevy::{
     log::error,
     reflect::TypePath,
 };
-use overture_moodmap::{Environment, Leitmotif, MoodMap, MoodMapError, parse_leitmotif};
+use overture_moodmap::{
+    Environment, EnvironmentError, Leitmotif, LeitmotifError, MoodMap, MoodMapError,
+    parse_leitmotif,
+};
 use overture_synth::Palette;
 
 /// A loaded `*.moodmap.ron` file: the map, or the located error that kept
@@ -21,8 +24,9 @@ pub struct MoodMapAsset {
     /// The map, or what is wrong with the file.
     pub map: Result<MoodMap, MoodMapError>,
     /// Each mood's leitmotif, read from the MIDI file the map names
-    /// (relative to the map), or why it could not be read.
-    pub motifs: Result<Vec<Leitmotif>, String>,
+    /// (relative to the map); the map's first problem when it has one (the
+    /// same error as in [`MoodMapAsset::map`]).
+    pub motifs: Result<Vec<Leitmotif>, MoodMapError>,
 }
 
 /// Loads `*.moodmap.ron` files (see the format reference in `assets/moodmaps/README.md`).
@@ -74,9 +78,9 @@ impl AssetLoader for MoodMapLoader {
                     Ok(asset) => load_context
                         .read_asset_bytes(asset.clone())
                         .await
-                        .map_err(|e| e.to_string())
+                        .map_err(LeitmotifError::read)
                         .and_then(|b| parse_leitmotif(&b)),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(LeitmotifError::read(e)),
                 };
                 read.0.push(Leitmotif {
                     mood: mood.name.clone(),
@@ -90,7 +94,7 @@ impl AssetLoader for MoodMapLoader {
                 error!("mood map: {extra}");
             }
             if let Some(first) = problems.into_iter().next() {
-                motifs = Err(first.to_string());
+                motifs = Err(first.clone());
                 map = Err(first);
             } else {
                 motifs = Ok(read.0);
@@ -115,13 +119,13 @@ impl Environment for Leitmotifs {
         Palette::BUILTIN.iter().map(|s| s.to_string()).collect()
     }
 
-    fn palette_file(&self, path: &Path) -> Result<(), String> {
-        Palette::load(path).map(drop).map_err(|e| e.to_string())
+    fn palette_file(&self, path: &Path) -> Result<(), EnvironmentError> {
+        Palette::load(path).map(drop).map_err(Into::into)
     }
 
-    fn leitmotif(&self, path: &Path) -> Result<(), String> {
+    fn leitmotif(&self, path: &Path) -> Result<(), EnvironmentError> {
         match self.0.iter().find(|l| l.path == path) {
-            Some(l) => l.motif.as_ref().map(drop).map_err(Clone::clone),
+            Some(l) => l.motif.as_ref().map(drop).map_err(|e| e.clone().into()),
             None => Err("not read".into()),
         }
     }

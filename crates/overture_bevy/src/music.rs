@@ -12,9 +12,9 @@ use overture_engine::{
     ConductorBuilder, ConductorHandle, Director, DirectorSettings, Engine, EngineError, Generator,
     GeneratorMode, GeneratorSettings, ModelSource, MusicEvent, MusicOutput, OfflineBackend,
     OfflineEngineSettings, OfflineError, OfflineSettings, director::DirectorStats,
-    generator::SourceFactory,
+    generator::SourceFactory, score::MoodId,
 };
-use overture_moodmap::{Leitmotif, MoodMap, MoodSelector, PromptMood};
+use overture_moodmap::{Leitmotif, MoodMap, MoodSelector, PromptMood, PromptReadError};
 use overture_synth::buffer::StereoBuffer;
 
 use crate::{MoodMapAsset, MusicSignals};
@@ -216,6 +216,9 @@ struct Inner {
     director: Option<Director>,
     selector: MoodSelector,
     map: Option<MoodMap>,
+    /// The mood the selector chose last and its id in the director's
+    /// score: resolved when the choice or the map changes, not every frame.
+    selected: Option<(String, Option<MoodId>)>,
     sample_rate: u32,
     generator: GeneratorSettings,
     cache_bytes: usize,
@@ -274,6 +277,7 @@ impl Music {
                 director: None,
                 selector: MoodSelector::new(),
                 map: None,
+                selected: None,
                 sample_rate,
                 generator: GeneratorSettings::new(factory).mode(config.generation),
                 cache_bytes: config.cache_bytes,
@@ -386,6 +390,8 @@ impl Music {
             let _ = director.set_likely(&likely);
         }
         inner.map = Some(map);
+        // Ids belong to the score just applied.
+        inner.selected = None;
         Ok(())
     }
 }
@@ -423,7 +429,7 @@ pub(crate) fn apply_mood_maps(
         let checked = match (&asset.map, &asset.motifs) {
             (Ok(map), Ok(motifs)) => Ok((map, motifs)),
             (Err(e), _) => Err(e.to_string()),
-            (Ok(_), Err(e)) => Err(e.clone()),
+            (Ok(_), Err(e)) => Err(e.to_string()),
         };
         match checked {
             Ok((map, motifs)) => {
@@ -483,11 +489,26 @@ pub(crate) fn select_mood(
     let selection = inner
         .selector
         .update(map, &signals.0, time.elapsed_secs_f64());
-    if let Err(e) = director.set_mood(selection.mood) {
+    if inner
+        .selected
+        .as_ref()
+        .is_none_or(|(name, _)| name != selection.mood)
+    {
+        let id = director.score().mood_id(selection.mood);
+        inner.selected = Some((selection.mood.to_string(), id));
+    }
+    let asked = match inner.selected.as_ref().and_then(|(_, id)| *id) {
+        Some(id) => director.set_mood_id(id),
+        // Not in the score: the name gives the error that says so.
+        None => director.set_mood(selection.mood),
+    };
+    if let Err(e) = asked {
         warn!("{e}");
     }
     director.set_intensity(selection.intensity);
-    state.selected = Some(selection.mood.to_string());
+    if state.selected.as_deref() != Some(selection.mood) {
+        state.selected = Some(selection.mood.to_string());
+    }
     state.intensity = selection.intensity;
     for PlayStinger(name) in stingers.read() {
         if let Err(e) = director.play_stinger(name) {
@@ -609,8 +630,8 @@ pub(crate) fn register_diagnostics(app: &mut App) {
 }
 
 /// Reads a mood map's `prompt: "…"` with the composer crate's prompt reader.
-fn read_mood_prompt(text: &str) -> Result<PromptMood, String> {
-    let p = overture_model::prompt::parse(text).map_err(|e| e.to_string())?;
+fn read_mood_prompt(text: &str) -> Result<PromptMood, PromptReadError> {
+    let p = overture_model::prompt::parse(text)?;
     Ok(PromptMood {
         valence: p.mood.valence,
         arousal: p.mood.arousal,

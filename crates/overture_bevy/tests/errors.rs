@@ -29,8 +29,11 @@ struct RefusingLevels;
 impl PieceSource for RefusingLevels {
     fn make(&mut self, job: &PieceJob) -> Result<Piece, GenerateError> {
         if &*job.key.mood == "danger" {
-            return Err(GenerateError::Compose(
-                "the request for \"danger\" cannot be met".into(),
+            return Err(GenerateError::compose(
+                overture_model::ModelError::Request {
+                    field: "mood",
+                    message: "the request for \"danger\" cannot be met".into(),
+                },
             ));
         }
         let tempo = Tempo::from_bpm(job.mood.bpm).map_err(|e| e.to_string())?;
@@ -140,7 +143,7 @@ fn a_refused_mood_yields_one_music_error_while_the_other_mood_plays() {
     };
     assert_eq!(failure.mood, "danger");
     assert!(
-        matches!(&failure.error, GenerateError::Compose(m) if m.contains("danger")),
+        matches!(&failure.error, GenerateError::Compose(m) if m.to_string().contains("danger")),
         "{failure}"
     );
     assert_eq!(state.errors, errors);

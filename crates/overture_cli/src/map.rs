@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use overture_model::Composer;
-use overture_moodmap::{Environment, MoodMap};
+use overture_moodmap::{Environment, EnvironmentError, MoodMap};
 use overture_synth::Palette;
 
 /// `overture map …`.
@@ -92,17 +92,17 @@ impl Environment for Files {
         Palette::BUILTIN.iter().map(|s| s.to_string()).collect()
     }
 
-    fn palette_file(&self, path: &Path) -> Result<(), String> {
+    fn palette_file(&self, path: &Path) -> std::result::Result<(), EnvironmentError> {
         Palette::load(path)
             .map(drop)
-            .map_err(|e| without_path(e.to_string(), path))
+            .map_err(|e| without_path(e.to_string(), path).into())
     }
 
-    fn leitmotif(&self, path: &Path) -> Result<(), String> {
-        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    fn leitmotif(&self, path: &Path) -> std::result::Result<(), EnvironmentError> {
+        let bytes = std::fs::read(path)?;
         overture_moodmap::parse_leitmotif(&bytes)
             .map(drop)
-            .map_err(|e| without_path(e, path))
+            .map_err(|e| without_path(e.to_string(), path).into())
     }
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use std::{
-    path::{Path, PathBuf},
+    path::Path,
     process::{Command, Output},
 };
 
@@ -14,7 +14,7 @@ use common::overture;
 use overture_core::{midi::read_midi, track::Role};
 use overture_synth::wav;
 
-fn temp_dir(name: &str) -> PathBuf {
+fn temp_dir(name: &str) -> common::Scratch {
     common::fresh_path(&format!("compose-{name}"))
 }
 

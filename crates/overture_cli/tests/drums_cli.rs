@@ -119,7 +119,8 @@ fn compose_takes_the_drummer_style_and_feel() {
         ),
     ] {
         let mut all = vec!["compose", "--bars", "1", "--out"];
-        let dir = fresh_path("drums-bad").display().to_string();
+        let scratch = fresh_path("drums-bad");
+        let dir = scratch.display().to_string();
         all.push(&dir);
         all.extend(args);
         let o = overture(&all);

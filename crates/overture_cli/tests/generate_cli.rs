@@ -21,7 +21,7 @@ use overture_core::{
 };
 use overture_synth::wav;
 
-fn temp_dir(name: &str) -> PathBuf {
+fn temp_dir(name: &str) -> common::Scratch {
     let dir = common::fresh_path(&format!("generate-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -12,7 +12,7 @@ fn moodmaps() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/moodmaps")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+fn temp_dir(name: &str) -> common::Scratch {
     let dir = common::fresh_path(&format!("map-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -83,7 +83,6 @@ fn every_problem_of_every_map_is_printed_located_and_the_check_fails() {
         String::from_utf8_lossy(&o.stderr),
         "error: 3 problems in 2 of 3 files\n"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -116,7 +115,6 @@ fn a_missing_map_and_a_missing_model_are_problems_too() {
         )),
         "{stdout}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -17,7 +17,7 @@ fn theme() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/music/theme.mid")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+fn temp_dir(name: &str) -> common::Scratch {
     common::fresh_path(&format!("cli-{name}"))
 }
 
@@ -64,7 +64,6 @@ fn render_writes_every_stem_the_mix_the_midi_and_a_piano_roll() {
         stdout.contains("mix.wav") && stdout.contains("LUFS"),
         "{stdout}"
     );
-    std::fs::remove_dir_all(&out).unwrap();
 }
 
 #[test]
@@ -90,7 +89,6 @@ fn role_flags_reassign_tracks() {
         stdout.contains("track 4 `texture` (channel 3, 24 notes) → melody"),
         "{stdout}"
     );
-    std::fs::remove_dir_all(&out).unwrap();
 }
 
 fn assert_one_line_error(o: &Output, needle: &str) {
@@ -156,7 +154,6 @@ fn bad_input_gives_one_clear_error_line_and_a_failing_exit() {
         "sample rate must be between 8000 and 192000",
     );
     assert!(!Path::new(out).exists(), "nothing is written on bad input");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A one-track format-1 MIDI file at 120 BPM and 480 ticks per quarter
@@ -229,7 +226,6 @@ fn a_file_asking_for_days_of_music_is_refused_before_rendering() {
         "--max-minutes: expected a number of minutes greater than 0, found 0",
     );
     assert!(!out.exists(), "nothing is written");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -265,5 +261,4 @@ fn a_note_held_for_ten_hours_renders_two_minutes_with_a_warning() {
     let seconds = mix.len() as f64 / f64::from(sr);
     // Two minutes of the note, then the one-shot's tail: not ten hours.
     assert!((120.0..=130.0).contains(&seconds), "{seconds} s");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -193,6 +193,7 @@ impl Chord {
     }
 
     /// This chord moved up by `semitones`.
+    #[must_use]
     pub fn transpose(&self, semitones: i32) -> Self {
         Self {
             root: self.root.transpose(semitones),

@@ -55,6 +55,7 @@ impl PitchClass {
     }
 
     /// This pitch class moved up by `semitones` (which may be negative).
+    #[must_use]
     pub fn transpose(self, semitones: i32) -> Self {
         Self((i32::from(self.0) + semitones).rem_euclid(12) as u8)
     }

@@ -50,6 +50,7 @@ impl Mood {
     }
 
     /// Linear interpolation toward `other` by `t` in [0, 1].
+    #[must_use]
     pub fn lerp(self, other: Mood, t: f32) -> Mood {
         let t = t.clamp(0.0, 1.0);
         Mood {

@@ -104,18 +104,21 @@ impl Transition {
     }
 
     /// Sets the crossfade length in beats.
+    #[must_use]
     pub fn crossfade_beats(mut self, beats: f64) -> Self {
         self.crossfade_beats = beats;
         self
     }
 
     /// Sets the crossfade curve.
+    #[must_use]
     pub fn curve(mut self, curve: RampShape) -> Self {
         self.curve = curve;
         self
     }
 
     /// Sets whether to bridge through the outro and the intro.
+    #[must_use]
     pub fn bridge(mut self, bridge: bool) -> Self {
         self.bridge = bridge;
         self
@@ -269,18 +272,21 @@ impl MoodSpec {
     }
 
     /// Sets the tempo.
+    #[must_use]
     pub fn bpm(mut self, bpm: f64) -> Self {
         self.bpm = bpm;
         self
     }
 
     /// Sets the palette.
+    #[must_use]
     pub fn palette(mut self, palette: impl Into<String>) -> Self {
         self.palette = palette.into();
         self
     }
 
     /// Sets the key.
+    #[must_use]
     pub fn key(mut self, tonic: PitchClass, mode: Option<Mode>) -> Self {
         self.tonic = tonic;
         self.mode = mode;
@@ -288,6 +294,7 @@ impl MoodSpec {
     }
 
     /// Sets the layers.
+    #[must_use]
     pub fn layers(mut self, layers: Vec<Layer>) -> Self {
         self.layers = layers;
         self
@@ -296,18 +303,33 @@ impl MoodSpec {
 
 /// A named one-shot phrase played over the bed in the current mood's key
 /// and tempo.
+///
+/// The mood map writes it as it is, under its name:
+/// `"pickup": (quantize: Beat, duck_db: 3, bars: 1)`; fields left out take
+/// the defaults of [`Stinger::new`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+// `StingerDef(…)`: the struct name mood maps have always accepted in front
+// of a stinger's fields, kept so that every map reads as before.
+#[serde(default, deny_unknown_fields, rename = "StingerDef")]
 pub struct Stinger {
-    /// The name gameplay triggers it by.
+    /// The name gameplay triggers it by (in RON, the key it is written under).
+    #[serde(skip)]
     pub name: String,
-    /// Where it starts: the next beat or bar.
+    /// `Beat` (the default) or `Bar`: where it starts.
     pub quantize: Quantize,
-    /// How far the bed is lowered while it plays, in dB (0: no ducking).
+    /// How far the bed is lowered while it plays, in dB (default 6; 0: no ducking).
     pub duck_db: f32,
-    /// Length in bars.
+    /// Length in bars (default 1).
     pub bars: u32,
-    /// Arousal added to the current mood's for the stinger's material.
+    /// Arousal added to the current mood's for the stinger's material (default 0.3).
     pub arousal_shift: f32,
+}
+
+impl Default for Stinger {
+    /// [`Stinger::new`] with no name.
+    fn default() -> Self {
+        Self::new("")
+    }
 }
 
 impl Stinger {
@@ -323,6 +345,52 @@ impl Stinger {
     }
 }
 
+/// A mood of a [`Score`], by its place in [`Score::moods`]: what the
+/// engine passes around once a score (or a mood map) is applied, so that
+/// nothing after that point looks a mood up by name.
+///
+/// An id means something only with the score it came from: get one with
+/// [`Score::mood_id`] (the name, resolved once) or [`Score::mood_ids`], and
+/// resolve names again when the score is replaced.
+///
+/// ```
+/// use overture_core::{mood::Mood, score::{MoodSpec, Score}};
+///
+/// let score = Score::new(vec![
+///     MoodSpec::new("calm", Mood::new(0.5, -0.5)?),
+///     MoodSpec::new("storm", Mood::new(-0.5, 0.8)?),
+/// ]);
+/// let storm = score.mood_id("storm").expect("a mood of the score");
+/// assert_eq!(score.mood_by_id(storm).map(|m| m.name.as_str()), Some("storm"));
+/// assert_eq!(score.mood_id("fog"), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MoodId(u32);
+
+impl MoodId {
+    /// The id of the mood at `index` in [`Score::moods`] (scores hold far
+    /// fewer than 2³² moods; larger indices saturate and name no mood).
+    pub const fn from_index(index: usize) -> Self {
+        if index > u32::MAX as usize {
+            Self(u32::MAX)
+        } else {
+            Self(index as u32)
+        }
+    }
+
+    /// The mood's index in [`Score::moods`].
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for MoodId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "mood #{}", self.0)
+    }
+}
+
 /// Everything the director plays.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Score {
@@ -333,7 +401,8 @@ pub struct Score {
     /// Transitions for particular pairs; the most specific rule wins
     /// (`from` and `to` both named, then `to` named, then `from` named).
     pub transitions: Vec<TransitionRule>,
-    /// Named stingers.
+    /// Named stingers (written as a map from name to stinger, as in a mood map).
+    #[serde(with = "stingers_by_name")]
     pub stingers: Vec<Stinger>,
     /// Seed of every composition (with the mood and part mixed in).
     pub seed: u64,
@@ -359,6 +428,21 @@ impl Score {
     /// The index of the mood named `name`.
     pub fn mood_index(&self, name: &str) -> Option<usize> {
         self.moods.iter().position(|m| m.name == name)
+    }
+
+    /// The id of the mood named `name`: resolve a name once, then pass the id.
+    pub fn mood_id(&self, name: &str) -> Option<MoodId> {
+        self.mood_index(name).map(MoodId::from_index)
+    }
+
+    /// The mood with id `id`, if the score has it.
+    pub fn mood_by_id(&self, id: MoodId) -> Option<&MoodSpec> {
+        self.moods.get(id.index())
+    }
+
+    /// The ids of every mood, in the order of [`Score::moods`].
+    pub fn mood_ids(&self) -> impl Iterator<Item = MoodId> + use<> {
+        (0..self.moods.len()).map(MoodId::from_index)
     }
 
     /// The stinger named `name`.
@@ -474,6 +558,47 @@ impl Score {
             .map(|m| format!("`{}`", m.name))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// Stingers written as `{ "name": (…), … }`: a stinger's name is the key it
+/// is written under, in the order written.
+mod stingers_by_name {
+    use std::fmt;
+
+    use serde::{
+        Deserializer, Serializer,
+        de::{MapAccess, Visitor},
+        ser::SerializeMap,
+    };
+
+    use super::Stinger;
+
+    pub(super) fn serialize<S: Serializer>(items: &[Stinger], s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(items.len()))?;
+        for item in items {
+            map.serialize_entry(&item.name, item)?;
+        }
+        map.end()
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Stinger>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<Stinger>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from names to stingers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Stinger>, A::Error> {
+                let mut items = Vec::new();
+                while let Some((name, mut item)) = map.next_entry::<String, Stinger>()? {
+                    item.name = name;
+                    items.push(item);
+                }
+                Ok(items)
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

@@ -42,7 +42,7 @@ fn uncached_mood(c: &mut Criterion) {
         let factory: SourceFactory = if before {
             Arc::new(|| {
                 let composer = Composer::load(std::path::Path::new(MODEL))
-                    .map_err(|e| SourceError::Model(e.to_string()))?
+                    .map_err(SourceError::model)?
                     .with_reference_steps(true);
                 Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
             })

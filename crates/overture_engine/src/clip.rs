@@ -157,24 +157,28 @@ impl Clip {
     }
 
     /// Sets whether the clip loops.
+    #[must_use]
     pub fn looping(mut self, looping: bool) -> Self {
         self.looping = looping;
         self
     }
 
     /// Sets the starting gain (linear amplitude).
+    #[must_use]
     pub fn gain(mut self, gain: f32) -> Self {
         self.gain = gain;
         self
     }
 
     /// Sets the bus the clip plays on.
+    #[must_use]
     pub fn on_bus(mut self, bus: Bus) -> Self {
         self.bus = bus;
         self
     }
 
     /// Sets the sample at which the clip stops.
+    #[must_use]
     pub fn stop_at(mut self, stop: u64) -> Self {
         self.stop = Some(stop);
         self

@@ -57,7 +57,7 @@ use crate::{
     cache::StemCache,
     generator::Generator,
     piece::{Part, PieceKey},
-    score::{MoodSpec, Score},
+    score::{MoodId, MoodSpec, Score},
 };
 
 mod error;
@@ -81,32 +81,48 @@ use failures::Failure;
 use layers::Layers;
 use stingers::StingerRequest;
 use timeline::Segment;
-use transition::Target;
+use transition::{Target, Transitions};
 
-/// The moods of `score`, shared, and each one's piece key.
-fn index_moods(score: &Score) -> (Vec<Arc<MoodSpec>>, Vec<PieceKey>) {
-    let keys = score
-        .moods
-        .iter()
-        .map(|m| PieceKey::new(m, score.seed, Part::Intro))
-        .collect();
-    (score.moods.iter().cloned().map(Arc::new).collect(), keys)
+/// What the director knows of a score's moods, by [`MoodId`]: computed once
+/// per score, so that nothing per frame looks a mood up by name.
+struct Moods {
+    /// The moods, shared with the generator's jobs.
+    specs: Vec<Arc<MoodSpec>>,
+    /// Each mood's name, shared with the segments that play it.
+    names: Vec<Arc<str>>,
+    /// Each mood's piece key (name and fingerprints; the part is replaced):
+    /// piece keys are built many times per update.
+    keys: Vec<PieceKey>,
+    /// The transition for every pair of moods.
+    transitions: Transitions,
+}
+
+impl Moods {
+    fn new(score: &Score) -> Self {
+        Self {
+            specs: score.moods.iter().cloned().map(Arc::new).collect(),
+            names: score.moods.iter().map(|m| m.name.as_str().into()).collect(),
+            keys: score
+                .moods
+                .iter()
+                .map(|m| PieceKey::new(m, score.seed, Part::Intro))
+                .collect(),
+            transitions: Transitions::new(score),
+        }
+    }
 }
 
 /// Decides what plays and when (see the module docs).
 pub struct Director {
     settings: DirectorSettings,
     score: Score,
-    moods: Vec<Arc<MoodSpec>>,
-    /// Each mood's piece key (name and fingerprints; the part is replaced),
-    /// computed once per score: piece keys are built many times per update.
-    keys: Vec<PieceKey>,
+    moods: Moods,
     conductor: ConductorHandle,
     generator: Generator,
     cache: StemCache,
     segments: Vec<Segment>,
     target: Option<Target>,
-    likely: Vec<usize>,
+    likely: Vec<MoodId>,
     intensity: f32,
     layers: Layers,
     stingers: Vec<StingerRequest>,
@@ -137,12 +153,11 @@ impl Director {
         settings: DirectorSettings,
     ) -> Result<Self, DirectorError> {
         score.validate().map_err(DirectorError::Score)?;
-        let (moods, keys) = index_moods(&score);
+        let moods = Moods::new(&score);
         Ok(Self {
             settings,
             score,
             moods,
-            keys,
             conductor,
             generator,
             cache: StemCache::new(settings.cache_bytes),
@@ -172,19 +187,18 @@ impl Director {
     /// music as soon as it is ready, and until then their old music plays.
     pub fn set_score(&mut self, score: Score) -> Result<(), DirectorError> {
         score.validate().map_err(DirectorError::Score)?;
-        let target_name = self
-            .target
-            .as_ref()
-            .map(|t| self.moods[t.mood].name.clone());
+        // Ids belong to a score: what the director holds by id is found
+        // again by name in the new one (once, here).
+        let target_name = self.target.as_ref().map(|t| self.name(t.mood).to_string());
         let likely: Vec<String> = self
             .likely
             .iter()
-            .map(|&i| self.moods[i].name.clone())
+            .map(|&m| self.name(m).to_string())
             .collect();
-        (self.moods, self.keys) = index_moods(&score);
+        self.moods = Moods::new(&score);
         self.score = score;
         self.target = target_name.and_then(|n| {
-            self.score.mood_index(&n).map(|mood| Target {
+            self.score.mood_id(&n).map(|mood| Target {
                 mood,
                 first_boundary: None,
                 boundary: None,
@@ -193,10 +207,16 @@ impl Director {
         });
         self.likely = likely
             .iter()
-            .filter_map(|n| self.score.mood_index(n))
+            .filter_map(|n| self.score.mood_id(n))
             .collect();
+        for s in &mut self.segments {
+            s.mood = self.score.mood_id(&s.name);
+            if let Some(m) = s.mood {
+                s.name = self.moods.names[m.index()].clone();
+            }
+        }
         self.stingers.clear();
-        let keys = &self.keys;
+        let keys = &self.moods.keys;
         self.cache
             .retain(|k| keys.iter().any(|key| key.spec == k.spec));
         // New inputs: what failed may work now (a palette file was fixed).
@@ -207,9 +227,18 @@ impl Director {
     }
 
     /// Asks for mood `name`: it starts at the next boundary its transition
-    /// allows once its music is ready.
+    /// allows once its music is ready. Resolves the name each call: a game
+    /// that asks every frame can resolve it once with
+    /// [`mood_id`](Director::mood_id) and call [`set_mood_id`](Director::set_mood_id).
     pub fn set_mood(&mut self, name: &str) -> Result<(), DirectorError> {
-        let mood = self.mood_index(name)?;
+        let mood = self.mood_id(name)?;
+        self.set_mood_id(mood)
+    }
+
+    /// Asks for the mood `mood` of the score playing, as
+    /// [`set_mood`](Director::set_mood) does by name.
+    pub fn set_mood_id(&mut self, mood: MoodId) -> Result<(), DirectorError> {
+        self.check_id(mood)?;
         if self.target.as_ref().is_some_and(|t| t.mood == mood) {
             return Ok(());
         }
@@ -235,8 +264,18 @@ impl Director {
     pub fn set_likely(&mut self, names: &[&str]) -> Result<(), DirectorError> {
         self.likely = names
             .iter()
-            .map(|n| self.mood_index(n))
+            .map(|n| self.mood_id(n))
             .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    /// [`set_likely`](Director::set_likely) by id.
+    pub fn set_likely_ids(&mut self, moods: &[MoodId]) -> Result<(), DirectorError> {
+        for &m in moods {
+            self.check_id(m)?;
+        }
+        self.likely.clear();
+        self.likely.extend_from_slice(moods);
         Ok(())
     }
 
@@ -290,23 +329,46 @@ impl Director {
     /// Whether every piece needed to start `mood` is cached.
     pub fn is_ready(&self, mood: &str) -> bool {
         self.score
-            .mood_index(mood)
+            .mood_id(mood)
             .is_some_and(|m| self.cache.contains(&self.key(m, Part::Main(0))))
     }
 
-    fn mood_index(&self, name: &str) -> Result<usize, DirectorError> {
+    /// The id of the mood named `name` in the score playing (valid until
+    /// the score is replaced).
+    pub fn mood_id(&self, name: &str) -> Result<MoodId, DirectorError> {
         self.score
-            .mood_index(name)
+            .mood_id(name)
             .ok_or_else(|| DirectorError::UnknownMood {
                 name: name.to_string(),
                 known: self.score.moods.iter().map(|m| m.name.clone()).collect(),
             })
     }
 
-    fn key(&self, mood: usize, part: Part) -> PieceKey {
+    fn check_id(&self, mood: MoodId) -> Result<(), DirectorError> {
+        if mood.index() < self.moods.specs.len() {
+            Ok(())
+        } else {
+            Err(DirectorError::UnknownMoodId {
+                id: mood,
+                moods: self.moods.specs.len(),
+            })
+        }
+    }
+
+    /// The mood `mood` of the score playing (ids are checked where they come in).
+    fn spec(&self, mood: MoodId) -> &Arc<MoodSpec> {
+        &self.moods.specs[mood.index()]
+    }
+
+    /// The name of mood `mood`, for events and status.
+    fn name(&self, mood: MoodId) -> &str {
+        &self.moods.names[mood.index()]
+    }
+
+    fn key(&self, mood: MoodId, part: Part) -> PieceKey {
         PieceKey {
             part,
-            ..self.keys[mood].clone()
+            ..self.moods.keys[mood.index()].clone()
         }
     }
 

@@ -43,8 +43,7 @@ impl ModelSource {
     pub fn factory(location: impl Into<ModelLocation>) -> SourceFactory {
         let location = location.into();
         Arc::new(move || {
-            let composer =
-                Composer::open(&location).map_err(|e| SourceError::Model(e.to_string()))?;
+            let composer = Composer::open(&location).map_err(SourceError::model)?;
             Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
         })
     }
@@ -55,8 +54,7 @@ impl PieceSource for ModelSource {
         // The palette first: a bad one fails before any composing.
         let name = &job.mood.palette;
         if !self.palettes.contains_key(name) {
-            let palette =
-                Palette::resolve(name).map_err(|e| GenerateError::Palette(e.to_string()))?;
+            let palette = Palette::resolve(name).map_err(GenerateError::palette)?;
             self.palettes.insert(name.clone(), palette);
         }
         let mut request = job.request();
@@ -65,13 +63,13 @@ impl PieceSource for ModelSource {
         let arrangement = self
             .composer
             .compose(&request)
-            .map_err(|e| GenerateError::Compose(e.to_string()))?;
+            .map_err(GenerateError::compose)?;
         let settings = RenderSettings {
             sample_rate: job.sample_rate,
             ..RenderSettings::default()
         };
-        let rendered = render(&arrangement, &self.palettes[name], &settings)
-            .map_err(|e| GenerateError::Render(e.to_string()))?;
+        let rendered =
+            render(&arrangement, &self.palettes[name], &settings).map_err(GenerateError::render)?;
         let layered: Vec<_> = job.mood.layers.iter().map(|l| l.role).collect();
         Ok(Piece::from_rendered(
             job.key.clone(),

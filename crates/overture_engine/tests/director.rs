@@ -504,3 +504,105 @@ fn a_bridge_plays_the_old_outro_then_the_new_intro_then_the_new_main() {
     assert_eq!(out[intro_end], level(1, Part::Main(0)));
     assert_eq!(started(&events, "b"), Some(outro_end as u64));
 }
+
+/// A request made to the director at a sample.
+type AskAt<'a> = (u64, &'a dyn Fn(&mut Director));
+
+/// Plays `score` from silence with `ask` choosing the mood (and
+/// `change_after` changing it once), and returns the audio and the events
+/// of `secs` seconds.
+fn play_asked(
+    score: Score,
+    ask: impl Fn(&mut Director),
+    change_after: Option<AskAt<'_>>,
+    secs: usize,
+) -> (Vec<f32>, Vec<MusicEvent>) {
+    let (mut manager, handle) = offline(48_000, 512);
+    let names: Vec<String> = score.moods.iter().map(|m| m.name.clone()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut d = Director::new(
+        score,
+        handle,
+        inline(Signal::Dc, &names),
+        DirectorSettings::new(48_000),
+    )
+    .unwrap();
+    ask(&mut d);
+    let mut out = Vec::new();
+    let mut events = Vec::new();
+    while out.len() < secs * 48_000 {
+        if let Some((at, change)) = &change_after
+            && out.len() as u64 >= *at
+            && out.len() as u64 - *at < 512
+        {
+            change(&mut d);
+        }
+        d.update();
+        events.extend(d.drain_events());
+        out.extend_from_slice(&manager.backend_mut().render(512).left);
+    }
+    (out, events)
+}
+
+#[test]
+fn a_mood_asked_by_id_plays_exactly_as_the_same_mood_asked_by_name() {
+    let score = || {
+        let mut s = Score::new(vec![spec("calm", 90.0), spec("storm", 140.0)]);
+        s.transitions = vec![overture_engine::score::TransitionRule {
+            from: Some("calm".into()),
+            to: Some("storm".into()),
+            transition: Transition::at(Quantize::Beat).crossfade_beats(0.5),
+        }];
+        s
+    };
+    let storm = score().mood_id("storm").unwrap();
+    let calm = score().mood_id("calm").unwrap();
+    let by_name = play_asked(
+        score(),
+        |d| d.set_mood("calm").unwrap(),
+        Some((5 * 48_000, &|d: &mut Director| d.set_mood("storm").unwrap())),
+        10,
+    );
+    let by_id = play_asked(
+        score(),
+        |d| d.set_mood_id(calm).unwrap(),
+        Some((5 * 48_000, &|d: &mut Director| {
+            d.set_mood_id(storm).unwrap()
+        })),
+        10,
+    );
+    let at = started(&by_id.1, "storm").expect("storm started");
+    assert!(at > 5 * 48_000);
+    assert_eq!(started(&by_name.1, "storm"), Some(at));
+    assert_eq!(by_name.1, by_id.1);
+    assert_eq!(by_name.0, by_id.0);
+}
+
+#[test]
+fn an_id_the_score_does_not_have_is_refused_with_how_many_moods_it_has() {
+    let (_manager, handle) = offline(48_000, 512);
+    let big = Score::new(vec![spec("a", 90.0), spec("b", 90.0), spec("c", 90.0)]);
+    let stale = big.mood_id("c").unwrap();
+    let mut d = Director::new(
+        Score::new(vec![spec("calm", 90.0), spec("combat", 140.0)]),
+        handle,
+        inline(Signal::Dc, &["calm", "combat"]),
+        DirectorSettings::new(48_000),
+    )
+    .unwrap();
+    let e = d.set_mood_id(stale).unwrap_err();
+    assert!(matches!(e, DirectorError::UnknownMoodId { moods: 2, .. }));
+    assert_eq!(
+        e.to_string(),
+        "no mood #2 in the score; it has 2 moods (ids from 0 to 1)"
+    );
+    assert!(d.set_likely_ids(&[stale]).is_err());
+    assert_eq!(
+        d.mood_id("combat").unwrap(),
+        d.score().mood_id("combat").unwrap()
+    );
+    assert!(matches!(
+        d.mood_id("boss"),
+        Err(DirectorError::UnknownMood { .. })
+    ));
+}

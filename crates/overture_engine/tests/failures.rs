@@ -40,7 +40,7 @@ impl PieceSource for PaletteTones {
         if self.panic_on.as_deref() == Some(&*job.key.mood) {
             panic!("a bug in the source");
         }
-        Palette::resolve(&job.mood.palette).map_err(|e| GenerateError::Palette(e.to_string()))?;
+        Palette::resolve(&job.mood.palette).map_err(GenerateError::palette)?;
         self.tones.make(job)
     }
 }
@@ -144,7 +144,7 @@ fn a_bad_palette_is_reported_once_never_retried_and_the_other_mood_plays_on() {
     let failure = failures[0];
     assert_eq!(failure.mood, "storm");
     assert!(
-        matches!(&failure.error, GenerateError::Palette(m) if m.contains("ambeint")),
+        matches!(&failure.error, GenerateError::Palette(m) if m.to_string().contains("ambeint")),
         "{failure}"
     );
     assert_eq!(run.director.status().errors, vec![failure.clone()]);
@@ -213,7 +213,10 @@ fn a_model_that_does_not_load_fails_every_job_at_once_without_loading_again() {
     let counter = loads.clone();
     let factory: SourceFactory = Arc::new(move || {
         counter.fetch_add(1, Ordering::Relaxed);
-        Err(SourceError::Model("models/missing: no such file".into()))
+        Err(SourceError::model(overture_model::ModelError::Weights {
+            path: "models/missing".into(),
+            message: "no such file".into(),
+        }))
     });
     let mut run = Run::new(score("ambient"), factory);
     run.director.set_likely(&["calm", "storm"]).unwrap();

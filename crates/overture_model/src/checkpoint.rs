@@ -8,7 +8,7 @@ use candle_core::Device;
 use candle_nn::VarMap;
 
 use crate::{
-    corpus::Calibration,
+    encoding::Calibration,
     error::ModelError,
     tokens::{Token, VOCAB_SIZE},
     train::TrainRecord,

@@ -2,10 +2,19 @@
 //!
 //! Sampling runs the transformer with a key/value cache, one token per step
 //! for every sequence of a batch in lockstep, and a grammar that only lets
-//! through tokens that keep the sequence decodable. The mood is applied
-//! through the header and each bar's density and dynamics; sections fit
-//! together through constraints on chords (main sections loop, intros lead
-//! into them, outros resolve).
+//! through tokens that keep the sequence decodable: bars in order, positions
+//! increasing, a duration after every pitch, at least one note per bar, the
+//! requested number of bars. The mood is applied three ways: the header
+//! (valence and arousal levels, mode, tempo, section), and each bar's density
+//! and dynamics tokens, which are set from arousal, intensity and the section
+//! shape rather than sampled.
+//!
+//! Sections fit together through constraints on chords: a main section starts
+//! on the tonic and its last bar holds a dominant- or subdominant-function
+//! chord that leads back to its first bar (it loops); an intro's last bar leads
+//! the same way into the main section; an outro's last bar is the tonic chord
+//! with tonic-chord tones only. Pitches can be held to the key's scale
+//! (default) and nudged toward the current chord's tones on strong beats.
 //!
 //! The rooms, in the order a request passes through them:
 //! * `request`: [`Request`] and [`Sampling`], and their validation;

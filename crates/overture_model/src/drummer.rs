@@ -233,9 +233,9 @@ impl Drummer {
             if s - fed == window {
                 state = self.stepper.state();
                 fed = s - window / 2;
-                for (i, &control) in plan.iter().enumerate().take(s).skip(fed) {
+                for (i, &asked) in plan.iter().enumerate().take(s).skip(fed) {
                     let prev = (i > fed).then(|| &steps.rows[i - 1]);
-                    self.stepper.step((prev, control), &mut state)?;
+                    self.stepper.step((prev, asked), &mut state)?;
                 }
             }
             let prev = (s > fed).then(|| &steps.rows[s - 1]);
@@ -249,7 +249,7 @@ impl Drummer {
 /// Draws one step's hits from the network's outputs for it.
 fn draw(out: &DrumOutputs, temperature: f32, rng: &mut ChaCha8Rng) -> [Hit; Voice::COUNT] {
     let mut row = [Hit::default(); Voice::COUNT];
-    for (v, cell) in row.iter_mut().enumerate() {
+    for (v, hit) in row.iter_mut().enumerate() {
         let p = 1.0 / (1.0 + (-out.hits[v] / temperature).exp());
         if uniform(rng) >= p {
             continue;
@@ -259,7 +259,7 @@ fn draw(out: &DrumOutputs, temperature: f32, rng: &mut ChaCha8Rng) -> [Hit; Voic
         let off: [f32; OFFSET_BINS] = softmax(&out.offset[v * OFFSET_BINS..(v + 1) * OFFSET_BINS]);
         let vb = categorical(&vel, uniform(rng));
         let ob = categorical(&off, uniform(rng));
-        *cell = Hit {
+        *hit = Hit {
             velocity: steps::velocity_in_bin(vb, uniform(rng)),
             offset: steps::offset_in_bin(ob, uniform(rng)),
         };

@@ -19,9 +19,10 @@
 //! ```
 //!
 //! The path through this crate: [`corpus`] reads songs into key-normalized
-//! bars and [`tokens`] writes them as sequences; [`transformer`] is the
-//! network and [`train`] fits it; [`composer`] samples new sections from a
-//! mood [`Request`] and decodes them into
+//! bars and [`tokens`] writes them as sequences, with the header and
+//! calibrated levels of [`encoding`] (the part inference shares);
+//! [`transformer`] is the network and [`train`] fits it; [`composer`] samples
+//! new sections from a mood [`Request`] and decodes them into
 //! [`Arrangement`](overture_core::arrangement::Arrangement)s, with drums from
 //! [`drummer`] or [`drums`] and a texture part from [`counter`]; [`eval`] measures the result, with [`form`] measuring how
 //! melodies repeat themselves.
@@ -34,6 +35,7 @@ pub mod corpus;
 pub mod counter;
 pub mod drummer;
 pub mod drums;
+pub mod encoding;
 pub mod error;
 pub mod eval;
 pub mod form;

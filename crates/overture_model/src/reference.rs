@@ -24,7 +24,7 @@ use overture_core::{
     track::Role,
 };
 
-use crate::{composer::Request, corpus::Calibration, error::ModelError, motif::top_line, tokens};
+use crate::{composer::Request, encoding::Calibration, error::ModelError, motif::top_line, tokens};
 
 /// What a reference file says about style.
 #[derive(Debug, Clone, PartialEq)]

@@ -26,17 +26,15 @@ fn corpus() -> PathBuf {
     locate::corpus("pop909").0
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-model-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+#[path = "../../../tests/fixtures/scratch.rs"]
+mod scratch;
+use scratch::Scratch;
 
-/// Trains a tiny model for a few steps; returns its path and the step losses.
-fn tiny_model(name: &str, steps_epochs: f64) -> (PathBuf, Vec<f64>) {
-    let out = scratch(name).join("tiny");
+/// Trains a tiny model for a few steps; returns its folder (removed when
+/// dropped), its path and the step losses.
+fn tiny_model(name: &str, steps_epochs: f64) -> (Scratch, PathBuf, Vec<f64>) {
+    let dir = Scratch::created(&format!("model-{name}"));
+    let out = dir.join("tiny");
     let opts = TrainOptions {
         corpus: corpus(),
         out: out.clone(),
@@ -56,12 +54,12 @@ fn tiny_model(name: &str, steps_epochs: f64) -> (PathBuf, Vec<f64>) {
         }
     })
     .unwrap();
-    (out, losses)
+    (dir, out, losses)
 }
 
 #[test]
 fn training_a_tiny_model_lowers_the_loss() {
-    let (out, losses) = tiny_model("loss", 2.0);
+    let (_dir, out, losses) = tiny_model("loss", 2.0);
     assert!(losses.len() >= 20, "only {} steps", losses.len());
     let first: f64 = losses[..3].iter().sum::<f64>() / 3.0;
     let last: f64 = losses[losses.len() - 3..].iter().sum::<f64>() / 3.0;
@@ -75,7 +73,7 @@ fn training_a_tiny_model_lowers_the_loss() {
 }
 
 fn composer() -> Composer {
-    let (out, _) = tiny_model("compose", 1.0);
+    let (_dir, out, _) = tiny_model("compose", 1.0);
     Composer::load(&out).unwrap()
 }
 
@@ -240,7 +238,7 @@ fn out_of_range_requests_are_refused_with_the_field_named() {
 
 #[test]
 fn bad_weights_files_give_errors_naming_the_file_and_the_problem() {
-    let (out, _) = tiny_model("corrupt", 0.2);
+    let (_dir, out, _) = tiny_model("corrupt", 0.2);
     let weights = out.with_extension("safetensors");
     let json = out.with_extension("json");
 

@@ -17,6 +17,10 @@ use overture_core::{
 };
 use overture_model::{Composer, Motif, Request};
 
+#[path = "../../../tests/fixtures/scratch.rs"]
+mod scratch;
+use scratch::Scratch;
+
 fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/pop909-small")
 }
@@ -230,9 +234,7 @@ fn a_piece_fills_its_length_and_repeats_exactly_for_the_same_seed() {
 #[test]
 fn a_reference_file_sets_tempo_density_mode_and_register() {
     let composer = Composer::load(shipped()).unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-like-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::created("like");
     // Busy and slow: A minor, 138 BPM, sixteen low melody notes and a chord per bar.
     let mut reference = Arrangement::new(
         SectionKind::Main,
@@ -381,9 +383,7 @@ fn fine_tuning_on_a_midi_folder_moves_pitch_and_rhythm_statistics_toward_it() {
         histogram_overlap, ioi_histogram, mean_histogram, pitch_class_histogram,
     };
     use overture_model::train::{TrainOptions, train};
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-finetune-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::fresh("finetune");
     let corpus_dir = dir.join("my_midis");
     std::fs::create_dir_all(&corpus_dir).unwrap();
     let pieces = pentatonic_corpus(&corpus_dir);
@@ -459,10 +459,7 @@ fn fine_tuning_on_a_midi_folder_moves_pitch_and_rhythm_statistics_toward_it() {
 #[test]
 fn a_folder_without_usable_midi_is_refused_with_its_name() {
     use overture_model::train::{TrainOptions, train};
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-badcorpus-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::created("badcorpus");
     std::fs::write(dir.join("notes.txt"), "not music").unwrap();
     let opts = |corpus: PathBuf| TrainOptions {
         corpus,
@@ -471,13 +468,17 @@ fn a_folder_without_usable_midi_is_refused_with_its_name() {
         steps: Some(1),
         ..TrainOptions::default()
     };
-    let e = train(&opts(dir.clone()), |_| {}).unwrap_err().to_string();
+    let e = train(&opts(dir.to_path_buf()), |_| {})
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains(dir.to_str().unwrap()) && e.contains("no .mid"),
         "{e}"
     );
     std::fs::write(dir.join("broken.mid"), b"MThd garbage").unwrap();
-    let e = train(&opts(dir.clone()), |_| {}).unwrap_err().to_string();
+    let e = train(&opts(dir.to_path_buf()), |_| {})
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("no usable MIDI files") && e.contains("1 unreadable"),
         "{e}"

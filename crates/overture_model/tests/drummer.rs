@@ -4,8 +4,6 @@
 //! sections and styles shape what it plays; corrupt model files give the
 //! documented errors.
 
-use std::path::{Path, PathBuf};
-
 use overture_core::{
     drumming::{DrumPlayer, DrumStyle, Drumming},
     mood::Mood,
@@ -30,13 +28,9 @@ mod locate;
 
 const BAR: u32 = 16 * TICKS_PER_SIXTEENTH;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-drummer-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+#[path = "../../../tests/fixtures/scratch.rs"]
+mod scratch;
+use scratch::Scratch;
 
 fn request(section: SectionKind, bars: u32, seed: u64) -> DrumRequest {
     DrumRequest::new(section, bars, seed)
@@ -79,7 +73,8 @@ fn a_tiny_drummer_trains_its_loss_falls_and_it_round_trips_through_its_files() {
     assert!((held_out_loss(&net, &held, 8).unwrap() - t.held_out_loss).abs() < 1e-6);
 
     // Saved and loaded, it plays exactly what it played in memory.
-    let out = scratch("tiny").join("tiny-drummer");
+    let dir = Scratch::created("drummer-tiny");
+    let out = dir.join("tiny-drummer");
     file::save(&varmap, &record, &out).unwrap();
     let loaded = Drummer::load(&out).unwrap();
     let memory = Drummer::from_parts(net, varmap, record).unwrap();
@@ -260,7 +255,7 @@ fn the_composer_plays_learned_drums_by_default_and_the_pattern_drummer_on_reques
 
 #[test]
 fn corrupt_drummer_files_give_the_documented_errors() {
-    let dir = scratch("corrupt");
+    let dir = Scratch::created("drummer-corrupt");
     let (weights, config) = overture_model::bundled::drummer().unwrap();
     let stem = dir.join("d");
     let write = |w: &[u8], c: &str| {
@@ -313,7 +308,7 @@ fn corrupt_drummer_files_give_the_documented_errors() {
 
 #[test]
 fn a_config_asking_for_a_huge_network_is_refused_before_it_is_built() {
-    let dir = scratch("huge");
+    let dir = Scratch::created("drummer-huge");
     let (weights, config) = overture_model::bundled::drummer().unwrap();
     let huge = config
         .replacen("\"d_model\": 64", "\"d_model\": 4096", 1)

@@ -9,13 +9,19 @@
 
 use std::path::Path;
 
+/// Why an [`Environment`] cannot use a file a map refers to: the reader's
+/// own error as it came (a synthesizer's palette error, a
+/// [`LeitmotifError`](crate::LeitmotifError), an I/O error; a message
+/// converts too). The map's error quotes its text.
+pub type EnvironmentError = Box<dyn std::error::Error + Send + Sync>;
+
 /// What checking a map's references needs from the world the map will play
 /// in. See [`MoodMap::check`](crate::MoodMap::check) and
 /// [`MoodMap::check_references`](crate::MoodMap::check_references).
 ///
 /// ```
 /// use std::path::Path;
-/// use overture_moodmap::{Environment, MoodMap};
+/// use overture_moodmap::{Environment, EnvironmentError, MoodMap};
 ///
 /// /// Two palettes, no files.
 /// struct Test;
@@ -24,11 +30,11 @@ use std::path::Path;
 ///     fn builtin_palettes(&self) -> Vec<String> {
 ///         vec!["ambient".into(), "battle".into()]
 ///     }
-///     fn palette_file(&self, path: &Path) -> Result<(), String> {
-///         Err(format!("no file {}", path.display()))
+///     fn palette_file(&self, path: &Path) -> Result<(), EnvironmentError> {
+///         Err(format!("no file {}", path.display()).into())
 ///     }
-///     fn leitmotif(&self, path: &Path) -> Result<(), String> {
-///         Err(format!("no file {}", path.display()))
+///     fn leitmotif(&self, path: &Path) -> Result<(), EnvironmentError> {
+///         Err(format!("no file {}", path.display()).into())
 ///     }
 /// }
 ///
@@ -47,11 +53,11 @@ pub trait Environment {
 
     /// Checks the palette file a map names (a palette ending in `.ron`),
     /// reading it as the engine will; `Err` says what is wrong with it.
-    fn palette_file(&self, path: &Path) -> Result<(), String>;
+    fn palette_file(&self, path: &Path) -> Result<(), EnvironmentError>;
 
     /// Checks a mood's leitmotif file, reading it as the player will.
     /// `path` is the map's folder joined with the path the map gives, as
     /// [`MoodMap::leitmotif`](crate::MoodMap::leitmotif) returns it; `Err`
     /// says what is wrong with it.
-    fn leitmotif(&self, path: &Path) -> Result<(), String>;
+    fn leitmotif(&self, path: &Path) -> Result<(), EnvironmentError>;
 }

@@ -112,7 +112,7 @@ pub(crate) fn is_signal_name(name: &str) -> bool {
 #[derive(Clone)]
 pub struct Expr {
     text: String,
-    compiled: OnceLock<Result<Box<Compiled>, String>>,
+    compiled: OnceLock<Result<Box<Compiled>, ExprError>>,
 }
 
 impl Expr {
@@ -123,9 +123,9 @@ impl Expr {
     /// let e = Expr::new("danger > 0.6 && !safe")?;
     /// assert_eq!(e.signals(), ["danger", "safe"]);
     /// assert!(Expr::new("danger >").is_err());
-    /// # Ok::<(), String>(())
+    /// # Ok::<(), overture_moodmap::ExprError>(())
     /// ```
-    pub fn new(text: impl Into<String>) -> Result<Expr, String> {
+    pub fn new(text: impl Into<String>) -> Result<Expr, ExprError> {
         let e = Expr::lenient(text.into());
         match e.compiled() {
             Ok(_) => Ok(e),
@@ -154,14 +154,14 @@ impl Expr {
         }
     }
 
-    fn compiled(&self) -> &Result<Box<Compiled>, String> {
+    fn compiled(&self) -> &Result<Box<Compiled>, ExprError> {
         self.compiled
             .get_or_init(|| compile(&self.text).map(Box::new))
     }
 
     /// The parse error, if the text does not parse.
-    pub(crate) fn error(&self) -> Option<&str> {
-        self.compiled().as_ref().err().map(String::as_str)
+    pub(crate) fn error(&self) -> Option<&ExprError> {
+        self.compiled().as_ref().err()
     }
 
     /// Evaluates with `value` giving each signal's value; `scratch` is
@@ -177,12 +177,59 @@ impl Expr {
     }
 }
 
-fn compile(text: &str) -> Result<Compiled, String> {
+/// Why the text of an expression does not parse. Its text says what was
+/// expected instead, as a mood map's error reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExprError {
+    /// The text is empty or blank.
+    Empty,
+    /// The text is longer than an expression may be.
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// Parentheses are nested deeper than an expression may nest them.
+    TooDeep {
+        /// The deepest nesting allowed.
+        max: usize,
+    },
+    /// The text has `{` or `}` (which the parser would read as a name).
+    Braces,
+    /// The parser refused the text.
+    Syntax {
+        /// What was expected, in words.
+        expected: &'static str,
+        /// The parser's own message.
+        message: String,
+    },
+    /// The parser failed on the text in a way of its own (a bug there).
+    Unreadable,
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("an expression, not an empty string"),
+            Self::TooLong { max } => write!(f, "an expression of at most {max} characters"),
+            Self::TooDeep { max } => {
+                write!(f, "parentheses nested at most {max} deep in an expression")
+            }
+            Self::Braces => f.write_str("signal names, numbers and operators, without `{` or `}`"),
+            Self::Syntax { expected, message } => write!(f, "{expected} ({message})"),
+            Self::Unreadable => f.write_str("an expression the expression parser can read"),
+        }
+    }
+}
+
+impl std::error::Error for ExprError {}
+
+fn compile(text: &str) -> Result<Compiled, ExprError> {
     if text.trim().is_empty() {
-        return Err("an expression, not an empty string".into());
+        return Err(ExprError::Empty);
     }
     if text.chars().count() > MAX_LEN {
-        return Err(format!("an expression of at most {MAX_LEN} characters"));
+        return Err(ExprError::TooLong { max: MAX_LEN });
     }
     let mut depth = 0usize;
     for c in text.chars() {
@@ -192,15 +239,13 @@ fn compile(text: &str) -> Result<Compiled, String> {
             _ => {}
         }
         if depth > MAX_DEPTH {
-            return Err(format!(
-                "parentheses nested at most {MAX_DEPTH} deep in an expression"
-            ));
+            return Err(ExprError::TooDeep { max: MAX_DEPTH });
         }
     }
     if text.contains(['{', '}']) {
         // exmex reads `{any text}` as a variable name; signal names are
         // plain identifiers.
-        return Err("signal names, numbers and operators, without `{` or `}`".into());
+        return Err(ExprError::Braces);
     }
     // exmex only skips spaces: a map may break a long expression over lines.
     let flat: String = text
@@ -212,12 +257,12 @@ fn compile(text: &str) -> Result<Compiled, String> {
     match std::panic::catch_unwind(AssertUnwindSafe(|| Compiled::parse(&flat))) {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(describe(e.msg())),
-        Err(_) => Err("an expression the expression parser can read".into()),
+        Err(_) => Err(ExprError::Unreadable),
     }
 }
 
-/// exmex's message, turned into what was expected.
-fn describe(msg: &str) -> String {
+/// exmex's message, with what was expected.
+fn describe(msg: &str) -> ExprError {
     let hint = if msg.contains("parenthes") {
         "balanced parentheses"
     } else if msg.contains("last element cannot be an operator") {
@@ -231,7 +276,10 @@ fn describe(msg: &str) -> String {
     } else {
         "a valid expression"
     };
-    format!("{hint} ({msg})")
+    ExprError::Syntax {
+        expected: hint,
+        message: msg.to_string(),
+    }
 }
 
 impl PartialEq for Expr {
@@ -311,7 +359,44 @@ mod test {
             assert!(Expr::new(text).is_err(), "{text:?} should not parse");
         }
         let deep = format!("{}a{}", "(".repeat(100), ")".repeat(100));
-        assert!(Expr::new(deep).unwrap_err().contains("nested"));
+        assert!(Expr::new(deep).unwrap_err().to_string().contains("nested"));
+    }
+
+    #[test]
+    fn each_kind_of_bad_expression_is_its_own_error_with_the_text_maps_report() {
+        let cases: [(&str, ExprError, &str); 4] = [
+            (" ", ExprError::Empty, "an expression, not an empty string"),
+            (
+                &"a+".repeat(1001),
+                ExprError::TooLong { max: 2000 },
+                "an expression of at most 2000 characters",
+            ),
+            (
+                &"(".repeat(65),
+                ExprError::TooDeep { max: 64 },
+                "parentheses nested at most 64 deep in an expression",
+            ),
+            (
+                "{a}",
+                ExprError::Braces,
+                "signal names, numbers and operators, without `{` or `}`",
+            ),
+        ];
+        for (text, kind, message) in cases {
+            let e = Expr::new(text).unwrap_err();
+            assert_eq!(e, kind);
+            assert_eq!(e.to_string(), message);
+        }
+        let e = Expr::new("a >").unwrap_err();
+        assert!(
+            matches!(&e, ExprError::Syntax { expected, .. } if *expected == "an operand after the last operator"),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("an operand after the last operator ("),
+            "{e}"
+        );
     }
 
     #[test]

@@ -67,11 +67,11 @@ mod selector;
 mod signals;
 mod validate;
 
-pub use environment::Environment;
+pub use environment::{Environment, EnvironmentError};
 pub use error::{ErrorKind, Location, MoodMapError, UnknownMood};
-pub use expr::Expr;
-pub use leitmotif::{Leitmotif, attach_leitmotifs, parse_leitmotif};
+pub use expr::{Expr, ExprError};
+pub use leitmotif::{Leitmotif, LeitmotifError, attach_leitmotifs, parse_leitmotif};
 pub use map::{LayerDef, MoodDef, MoodMap, Rule, SignalDef, StingerDef, TransitionDef};
-pub use prompt::{PromptMood, PromptReader};
+pub use prompt::{PromptMood, PromptReadError, PromptReader};
 pub use selector::{MoodSelector, Selection};
 pub use signals::Signals;

@@ -98,9 +98,10 @@ pub struct MoodMap {
     /// How to move between moods: a rule without `from` and `to` is the
     /// default for every pair; others override it for their pairs.
     pub transitions: Vec<TransitionDef>,
-    /// One-shot phrases gameplay triggers by name.
+    /// One-shot phrases gameplay triggers by name: the score's own
+    /// [`Stinger`], written under its name.
     #[serde(with = "keyed")]
-    pub stingers: Vec<StingerDef>,
+    pub stingers: Vec<Stinger>,
     /// The file the map was read from.
     #[serde(skip)]
     path: PathBuf,
@@ -252,6 +253,12 @@ impl MoodDef {
 
 /// A layer: `drums: (enter: 0.3, full: 0.7, curve: Smooth)`. The role's
 /// stem fades in as intensity rises from `enter` to `full`.
+///
+/// The score's [`Layer`] without its role: a map writes layers as a map
+/// from role to layer (`layers: { drums: (…), bass: (…) }`), so each role
+/// has one layer and the role is the key, not a field. The score's layer
+/// carries its role because the score lists them; [`LayerDef::layer`]
+/// gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LayerDef {
@@ -261,6 +268,18 @@ pub struct LayerDef {
     pub full: f32,
     /// `Linear`, `Smooth` (the default) or `Switch`.
     pub curve: LayerCurve,
+}
+
+impl LayerDef {
+    /// The score's layer for `role`.
+    pub fn layer(&self, role: Role) -> Layer {
+        Layer {
+            role,
+            enter: self.enter,
+            full: self.full,
+            curve: self.curve,
+        }
+    }
 }
 
 impl Default for LayerDef {
@@ -360,35 +379,10 @@ impl TransitionDef {
     }
 }
 
-/// A stinger: `"pickup": (quantize: Beat, duck_db: 3, bars: 1)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StingerDef {
-    /// The name gameplay triggers it by (the map key).
-    #[serde(skip)]
-    pub name: String,
-    /// `Beat` (the default) or `Bar`: where it starts.
-    pub quantize: Quantize,
-    /// How far the music is lowered while it plays, in dB (default 6).
-    pub duck_db: f32,
-    /// Length in bars (default 1).
-    pub bars: u32,
-    /// Arousal added to the current mood's for its material (default 0.3).
-    pub arousal_shift: f32,
-}
-
-impl Default for StingerDef {
-    fn default() -> Self {
-        let s = Stinger::new("");
-        Self {
-            name: String::new(),
-            quantize: s.quantize,
-            duck_db: s.duck_db,
-            bars: s.bars,
-            arousal_shift: s.arousal_shift,
-        }
-    }
-}
+/// A stinger of a map: `"pickup": (quantize: Beat, duck_db: 3, bars: 1)`.
+/// The map uses the score's [`Stinger`] as it is (same fields, same
+/// defaults); this name is kept for code written against earlier versions.
+pub type StingerDef = Stinger;
 
 macro_rules! named {
     ($($t:ty),*) => {$(
@@ -402,7 +396,7 @@ macro_rules! named {
         }
     )*};
 }
-named!(SignalDef, MoodDef, StingerDef);
+named!(SignalDef, MoodDef, Stinger);
 
 /// The tonic and mode of a key written in a map: `"D minor"`, `"F#m"`,
 /// `"Bb dorian"`, `"C# harmonic minor"`; a tonic alone leaves the mode to
@@ -566,7 +560,7 @@ impl MoodMap {
                         ErrorKind::Score,
                         format!("moods.{}.prompt", m.name),
                         "a prompt the reader understands",
-                        e,
+                        e.to_string(),
                     )
                 })?),
                 None => None,
@@ -595,17 +589,7 @@ impl MoodMap {
                 transition: t.apply(base),
             })
             .collect();
-        score.stingers = self
-            .stingers
-            .iter()
-            .map(|s| Stinger {
-                name: s.name.clone(),
-                quantize: s.quantize,
-                duck_db: s.duck_db,
-                bars: s.bars,
-                arousal_shift: s.arousal_shift,
-            })
-            .collect();
+        score.stingers = self.stingers.clone();
         score
     }
 
@@ -645,15 +629,7 @@ impl MoodMap {
                     .or(read.and_then(|r| r.drum_style)),
                 feel: m.feel.unwrap_or(self.feel),
             },
-            layers: layers
-                .iter()
-                .map(|(&role, l)| Layer {
-                    role,
-                    enter: l.enter,
-                    full: l.full,
-                    curve: l.curve,
-                })
-                .collect(),
+            layers: layers.iter().map(|(&role, l)| l.layer(role)).collect(),
             layer_smoothing_beats: m
                 .layer_smoothing_beats
                 .unwrap_or(self.layer_smoothing_beats),

@@ -21,15 +21,20 @@ pub struct PromptMood {
     pub drum_style: Option<overture_core::drumming::DrumStyle>,
 }
 
+/// Why a [`PromptReader`] could not read a prompt: the reader's own error
+/// (its `Display` is the reason, one line; the prompt reader of the
+/// composer crate gives its `PromptError`).
+pub type PromptReadError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Reads a mood's `prompt` text.
 ///
 /// ```
 /// use std::path::Path;
-/// use overture_moodmap::{MoodMap, PromptMood, PromptReader};
+/// use overture_moodmap::{MoodMap, PromptMood, PromptReadError, PromptReader};
 ///
 /// struct Fixed;
 /// impl PromptReader for Fixed {
-///     fn read_prompt(&self, prompt: &str) -> Result<PromptMood, String> {
+///     fn read_prompt(&self, prompt: &str) -> Result<PromptMood, PromptReadError> {
 ///         Ok(PromptMood { valence: -0.5, arousal: 0.4, tempo: Some(96.0), palette: None, drums: None, drum_style: None })
 ///     }
 /// }
@@ -43,11 +48,11 @@ pub struct PromptMood {
 /// ```
 pub trait PromptReader {
     /// The mood a prompt describes, or why it cannot be read (one line).
-    fn read_prompt(&self, prompt: &str) -> Result<PromptMood, String>;
+    fn read_prompt(&self, prompt: &str) -> Result<PromptMood, PromptReadError>;
 }
 
-impl<F: Fn(&str) -> Result<PromptMood, String>> PromptReader for F {
-    fn read_prompt(&self, prompt: &str) -> Result<PromptMood, String> {
+impl<F: Fn(&str) -> Result<PromptMood, PromptReadError>> PromptReader for F {
+    fn read_prompt(&self, prompt: &str) -> Result<PromptMood, PromptReadError> {
         self(prompt)
     }
 }

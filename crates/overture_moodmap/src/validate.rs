@@ -383,7 +383,7 @@ impl<'a> Cx<'a> {
                 ErrorKind::Expression,
                 path,
                 At::Value,
-                msg,
+                msg.to_string(),
                 format!("{:?}", e.as_str()),
             ));
         }

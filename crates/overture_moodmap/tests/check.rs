@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use overture_core::midi::read_midi;
-use overture_moodmap::{Environment, ErrorKind, MoodMap};
+use overture_moodmap::{Environment, EnvironmentError, ErrorKind, MoodMap};
 
 /// The synthesizer's built-in palettes and the files on disk.
 struct Disk;
@@ -17,14 +17,14 @@ impl Environment for Disk {
             .to_vec()
     }
 
-    fn palette_file(&self, path: &Path) -> Result<(), String> {
+    fn palette_file(&self, path: &Path) -> Result<(), EnvironmentError> {
         std::fs::read_to_string(path)
             .map(drop)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string().into())
     }
 
-    fn leitmotif(&self, path: &Path) -> Result<(), String> {
-        read_midi(path).map(drop).map_err(|e| e.to_string())
+    fn leitmotif(&self, path: &Path) -> Result<(), EnvironmentError> {
+        read_midi(path).map(drop).map_err(|e| e.to_string().into())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use overture_moodmap::{ErrorKind, MoodMap, PromptMood};
+use overture_moodmap::{ErrorKind, MoodMap, PromptMood, PromptReadError};
 
 const MAP: &str = r#"MoodMap(
     moods: {
@@ -14,9 +14,9 @@ const MAP: &str = r#"MoodMap(
 )"#;
 
 /// A stand-in reader: tense prompts are negative and aroused, the rest calm.
-fn reader(text: &str) -> Result<PromptMood, String> {
+fn reader(text: &str) -> Result<PromptMood, PromptReadError> {
     if text.contains("gibberish") {
-        return Err(format!("cannot read `{text}`"));
+        return Err(format!("cannot read `{text}`").into());
     }
     let tense = text.contains("tense") || text.contains("battle");
     Ok(PromptMood {
@@ -127,7 +127,7 @@ fn leitmotifs_are_read_from_disk_and_attached_by_one_function() {
     assert_eq!(read.len(), 2);
     assert_eq!(read[0].path, dir.join("music/theme.mid"));
     assert!(read[0].motif.is_ok());
-    let e = read[1].motif.clone().unwrap_err();
+    let e = read[1].motif.clone().unwrap_err().to_string();
     assert!(e.starts_with("not a readable MIDI file"), "{e}");
 
     let mut score = map.to_score();

@@ -138,18 +138,21 @@ impl Instrument {
     }
 
     /// Sets the gain.
+    #[must_use]
     pub fn gain(mut self, gain: f32) -> Self {
         self.gain = gain;
         self
     }
 
     /// Sets the pan.
+    #[must_use]
     pub fn pan(mut self, pan: f32) -> Self {
         self.pan = pan;
         self
     }
 
     /// Sets the reverb send.
+    #[must_use]
     pub fn reverb(mut self, send: f32) -> Self {
         self.reverb_send = send;
         self

@@ -1,10 +1,7 @@
 //! What every CLI test needs: the built `overture` program and a fresh
 //! folder for its output.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+use std::process::{Command, Output};
 
 /// Runs the `overture` program built for these tests.
 pub fn overture(args: &[&str]) -> Output {
@@ -14,11 +11,13 @@ pub fn overture(args: &[&str]) -> Output {
         .expect("the overture binary runs")
 }
 
-/// `overture-{name}-{pid}` in the tests' temporary folder, removed if a
-/// previous run left it; not created.
-pub fn fresh_path(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("overture-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+#[path = "../../../../tests/fixtures/scratch.rs"]
+mod scratch;
+pub use scratch::Scratch;
+
+/// A scratch folder `overture-{name}-{pid}-{n}` in the tests' temporary
+/// folder, removed if a previous run left it and again when the returned
+/// guard drops (when the test ends); not created.
+pub fn fresh_path(name: &str) -> Scratch {
+    Scratch::fresh(name)
 }

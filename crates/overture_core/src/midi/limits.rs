@@ -62,6 +62,7 @@ impl MidiLimits {
     };
 
     /// The same limits with the longest piece set to `minutes`.
+    #[must_use]
     pub fn with_max_minutes(self, minutes: f64) -> MidiLimits {
         MidiLimits {
             max_seconds: minutes * 60.0,

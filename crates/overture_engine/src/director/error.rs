@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::score::ScoreError;
+use crate::score::{MoodId, ScoreError};
 
 /// Why the director refused a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,14 @@ pub enum DirectorError {
         name: String,
         /// The moods there are.
         known: Vec<String>,
+    },
+    /// No mood with that id in the score (an id kept from a score that has
+    /// been replaced, or made up).
+    UnknownMoodId {
+        /// The id given.
+        id: MoodId,
+        /// How many moods the score has.
+        moods: usize,
     },
     /// No stinger of that name in the score.
     UnknownStinger {
@@ -33,6 +41,11 @@ impl fmt::Display for DirectorError {
                 f,
                 "no mood `{name}` in the score; expected one of: {}",
                 known.join(", ")
+            ),
+            Self::UnknownMoodId { id, moods } => write!(
+                f,
+                "no {id} in the score; it has {moods} moods (ids from 0 to {})",
+                moods.saturating_sub(1)
             ),
             Self::UnknownStinger { name, known } => write!(
                 f,

@@ -66,8 +66,12 @@ impl Director {
         let Some(bed) = self.bed_at(pos) else {
             return;
         };
-        let (mood, start, grid) = (bed.mood.clone(), bed.start, bed.grid());
-        if self.reported_mood.as_deref() != Some(&*mood) {
+        let (mood, start, grid) = (bed.name.clone(), bed.start, bed.grid());
+        let same = self
+            .reported_mood
+            .as_ref()
+            .is_some_and(|r| std::sync::Arc::ptr_eq(r, &mood) || *r == mood);
+        if !same {
             self.events.push(MusicEvent::MoodChanged {
                 from: self.reported_mood.as_deref().map(str::to_string),
                 to: mood.to_string(),

@@ -45,7 +45,11 @@ impl Director {
     /// Takes a finished job: a piece into the cache, or a failure recorded
     /// (and reported if its error is new).
     pub(super) fn take(&mut self, finished: Finished, pos: u64) {
-        let current = self.keys.iter().any(|key| key.spec == finished.key.spec);
+        let current = self
+            .moods
+            .keys
+            .iter()
+            .any(|key| key.spec == finished.key.spec);
         if !current {
             return; // Made for a score that has been replaced.
         }

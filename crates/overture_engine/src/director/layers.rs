@@ -4,7 +4,10 @@
 use overture_core::track::Role;
 
 use super::{Director, Segment};
-use crate::{GainRamp, score::layer_gain};
+use crate::{
+    GainRamp,
+    score::{MoodId, layer_gain},
+};
 
 /// Layer gains of the bed mood: committed gains and the ramp in flight.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,8 +48,8 @@ pub(super) fn role_index(role: Role) -> usize {
 }
 
 impl Director {
-    pub(super) fn layer_gains(&self, mood: usize) -> [f32; 5] {
-        let spec = &self.moods[mood];
+    pub(super) fn layer_gains(&self, mood: MoodId) -> [f32; 5] {
+        let spec = self.spec(mood);
         Role::ALL.map(|r| layer_gain(&spec.layers, r, self.intensity))
     }
 }
@@ -60,7 +63,7 @@ impl Director {
         if wanted.iter().zip(&l.to).all(|(a, b)| (a - b).abs() < 1e-3) {
             return;
         }
-        let spec = self.moods[mood].clone();
+        let spec = self.spec(mood).clone();
         let not_before = pos + self.settings.safety_frames;
         let Some(at) = self.next_line(spec.layer_quantize, not_before.max(l.at + 1)) else {
             return;

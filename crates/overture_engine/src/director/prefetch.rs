@@ -7,24 +7,24 @@
 //! to the generator, which replaces its queue with it.
 
 use super::Director;
-use crate::{generator::PieceJob, piece::Part};
+use crate::{generator::PieceJob, piece::Part, score::MoodId};
 
-/// What the prefetch policy looks at. Moods and stingers are indices in
-/// the score.
+/// What the prefetch policy looks at. Moods are ids and stingers indices
+/// in the score.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Plan<'a> {
     /// The mood of the bed (the music playing, or last scheduled), if any.
-    pub(super) bed: Option<usize>,
+    pub(super) bed: Option<MoodId>,
     /// The mood asked for, if a change is pending.
-    pub(super) target: Option<usize>,
+    pub(super) target: Option<MoodId>,
     /// Whether the change from the bed to the target is bridged (the bed's
     /// outro, then the target's intro).
     pub(super) bridge: bool,
     /// Stingers asked for and not played yet, in the order asked.
     pub(super) stinger_requests: &'a [usize],
     /// Moods the game may enter next, most likely first.
-    pub(super) likely: &'a [usize],
-    /// Main variants of each mood.
+    pub(super) likely: &'a [MoodId],
+    /// Main variants of each mood, by id.
     pub(super) variants: &'a [u32],
     /// Stingers in the score.
     pub(super) stingers: usize,
@@ -42,8 +42,11 @@ pub(super) struct Plan<'a> {
 /// 5. the bed's outro and every stinger in the bed's mood;
 /// 6. the target's other main variants;
 /// 7. the likely moods' intros and outros.
-pub(super) fn wanted(plan: &Plan<'_>, at_hand: impl Fn(usize, Part) -> bool) -> Vec<(usize, Part)> {
-    let mut wanted: Vec<(usize, Part)> = Vec::new();
+pub(super) fn wanted(
+    plan: &Plan<'_>,
+    at_hand: impl Fn(MoodId, Part) -> bool,
+) -> Vec<(MoodId, Part)> {
+    let mut wanted: Vec<(MoodId, Part)> = Vec::new();
     let bed = plan.bed;
     if let Some(bed) = bed {
         for &s in plan.stinger_requests {
@@ -62,7 +65,7 @@ pub(super) fn wanted(plan: &Plan<'_>, at_hand: impl Fn(usize, Part) -> bool) -> 
         }
     }
     if let Some(bed) = bed {
-        for v in 1..plan.variants[bed] {
+        for v in 1..plan.variants[bed.index()] {
             wanted.push((bed, Part::Main(v)));
         }
     }
@@ -76,7 +79,7 @@ pub(super) fn wanted(plan: &Plan<'_>, at_hand: impl Fn(usize, Part) -> bool) -> 
         }
     }
     if let Some(t) = plan.target {
-        for v in 1..plan.variants[t] {
+        for v in 1..plan.variants[t.index()] {
             wanted.push((t, Part::Main(v)));
         }
     }
@@ -84,7 +87,7 @@ pub(super) fn wanted(plan: &Plan<'_>, at_hand: impl Fn(usize, Part) -> bool) -> 
         wanted.push((m, Part::Intro));
         wanted.push((m, Part::Outro));
     }
-    let mut out: Vec<(usize, Part)> = Vec::with_capacity(wanted.len());
+    let mut out: Vec<(MoodId, Part)> = Vec::with_capacity(wanted.len());
     for w in wanted {
         if !out.contains(&w) && !at_hand(w.0, w.1) {
             out.push(w);
@@ -99,15 +102,11 @@ impl Director {
         let bed = self.bed_mood();
         let target = self.target.as_ref().map(|t| t.mood);
         let bridge = match (bed, target) {
-            (Some(b), Some(t)) => {
-                self.score
-                    .transition(Some(&self.moods[b].name), &self.moods[t].name)
-                    .bridge
-            }
+            (Some(b), Some(t)) => self.moods.transitions.get(Some(b), t).bridge,
             _ => false,
         };
         let stinger_requests: Vec<usize> = self.stingers.iter().map(|r| r.index).collect();
-        let variants: Vec<u32> = self.moods.iter().map(|m| m.variants).collect();
+        let variants: Vec<u32> = self.moods.specs.iter().map(|m| m.variants).collect();
         let plan = Plan {
             bed,
             target,
@@ -129,7 +128,7 @@ impl Director {
                     _ => None,
                 },
                 key: self.key(mood, part),
-                mood: self.moods[mood].clone(),
+                mood: self.spec(mood).clone(),
                 sample_rate: self.settings.sample_rate,
             })
             .collect();

@@ -79,7 +79,7 @@ impl Director {
         let bb = grid.map(|g| g.position(pos));
         let scheduled = self.target.as_ref().and_then(|t| {
             t.boundary.map(|at| ScheduledTransition {
-                to: self.moods[t.mood].name.clone(),
+                to: self.name(t.mood).to_string(),
                 at,
                 committed: false,
             })
@@ -88,20 +88,17 @@ impl Director {
             .segments
             .iter()
             .filter(|s| s.start > pos && !s.leaving && !matches!(s.part, Part::Stinger(_)))
-            .filter(|s| self.bed_at(pos).is_none_or(|b| *b.mood != *s.mood))
+            .filter(|s| self.bed_at(pos).is_none_or(|b| !b.same_mood(s)))
             .min_by_key(|s| s.start)
             .map(|s| ScheduledTransition {
-                to: s.mood.to_string(),
+                to: s.name.to_string(),
                 at: s.start,
                 committed: true,
             });
         self.status = MusicStatus {
             position: pos,
-            mood: bed.map(|s| s.mood.to_string()),
-            target: self
-                .target
-                .as_ref()
-                .map(|t| self.moods[t.mood].name.clone()),
+            mood: bed.map(|s| s.name.to_string()),
+            target: self.target.as_ref().map(|t| self.name(t.mood).to_string()),
             bpm: grid.map_or(0.0, |g| g.tempo.bpm()),
             bar: bb.map_or(0, |b| b.bar),
             beat: bb.map_or(0, |b| b.beat),

@@ -11,13 +11,17 @@ use crate::{
     Clip, ClipId, GainRamp, RampShape,
     grid::Grid,
     piece::{Part, Piece},
-    score::Quantize,
+    score::{MoodId, Quantize},
 };
 
 /// A piece scheduled on the conductor.
 #[derive(Debug)]
 pub(super) struct Segment {
-    pub(super) mood: Arc<str>,
+    /// Its mood in the score playing (`None`: a mood the score has lost
+    /// since, still heard until a transition).
+    pub(super) mood: Option<MoodId>,
+    /// Its mood's name, for events and status.
+    pub(super) name: Arc<str>,
     pub(super) part: Part,
     pub(super) piece: Arc<Piece>,
     pub(super) start: u64,
@@ -37,6 +41,15 @@ impl Segment {
 
     pub(super) fn grid(&self) -> Grid {
         self.piece.grid(self.start)
+    }
+
+    /// Whether `other` plays the same mood.
+    pub(super) fn same_mood(&self, other: &Segment) -> bool {
+        match (self.mood, other.mood) {
+            (Some(a), Some(b)) => a == b,
+            // A mood the score lost is known by its name alone.
+            _ => self.name == other.name,
+        }
     }
 }
 
@@ -79,8 +92,8 @@ impl Director {
             .max_by_key(|s| s.start)
     }
 
-    pub(super) fn bed_mood(&self) -> Option<usize> {
-        self.last_bed().and_then(|s| self.score.mood_index(&s.mood))
+    pub(super) fn bed_mood(&self) -> Option<MoodId> {
+        self.last_bed().and_then(|s| s.mood)
     }
 }
 
@@ -88,7 +101,7 @@ impl Director {
     /// Schedules `piece` at `start` for `mood`; `fade_in` ramps it up from 0.
     pub(super) fn schedule(
         &mut self,
-        mood: usize,
+        mood: MoodId,
         piece: Arc<Piece>,
         start: u64,
         fade_in: Option<(u64, RampShape)>,
@@ -128,7 +141,8 @@ impl Director {
         }
         let end = start + piece.frames();
         self.segments.push(Segment {
-            mood: self.moods[mood].name.as_str().into(),
+            mood: Some(mood),
+            name: self.moods.names[mood.index()].clone(),
             part: piece.key.part,
             piece,
             start,
@@ -159,7 +173,7 @@ impl Director {
         let Some(mood) = self.bed_mood() else { return };
         let next = match part {
             Part::Intro => Part::Main(0),
-            Part::Main(v) => Part::Main((v + 1) % self.moods[mood].variants),
+            Part::Main(v) => Part::Main((v + 1) % self.spec(mood).variants),
             Part::Outro | Part::Stinger(_) => return,
         };
         let key = self.key(mood, next);

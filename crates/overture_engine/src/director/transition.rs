@@ -2,12 +2,48 @@
 //! decided and committed, and the crossfade, bridge or start from silence
 //! it is carried out with.
 
-use super::{Director, Layers, MusicEvent, Segment};
-use crate::{GainRamp, piece::Part, score::Transition};
+use super::{Director, Layers, MusicEvent};
+use crate::{
+    GainRamp,
+    piece::Part,
+    score::{MoodId, Score, Transition},
+};
+
+/// The transition for every pair of moods of a score, resolved from its
+/// rules once ([`Score::transition`]), looked up by id.
+#[derive(Debug, Clone)]
+pub(super) struct Transitions {
+    moods: usize,
+    /// Row `from` (row `moods`: from silence), column `to`.
+    table: Vec<Transition>,
+}
+
+impl Transitions {
+    pub(super) fn new(score: &Score) -> Self {
+        let names: Vec<&str> = score.moods.iter().map(|m| m.name.as_str()).collect();
+        let table = names
+            .iter()
+            .map(|&from| Some(from))
+            .chain([None])
+            .flat_map(|from| names.iter().map(move |&to| score.transition(from, to)))
+            .collect();
+        Self {
+            moods: names.len(),
+            table,
+        }
+    }
+
+    /// The transition from `from` (`None`: silence, or a mood the score no
+    /// longer has) to `to`.
+    pub(super) fn get(&self, from: Option<MoodId>, to: MoodId) -> Transition {
+        let row = from.map_or(self.moods, MoodId::index);
+        self.table[row * self.moods + to.index()]
+    }
+}
 
 #[derive(Debug, Clone)]
 pub(super) struct Target {
-    pub(super) mood: usize,
+    pub(super) mood: MoodId,
     /// The first boundary it could have made.
     pub(super) first_boundary: Option<u64>,
     /// The boundary decided, once ready.
@@ -43,7 +79,7 @@ impl Director {
                 target.missed = true;
                 self.stats.misses += 1;
                 self.events.push(MusicEvent::Missed {
-                    mood: self.moods[target.mood].name.clone(),
+                    mood: self.name(target.mood).to_string(),
                     boundary: first_boundary,
                 });
             }
@@ -53,8 +89,8 @@ impl Director {
         let boundary = line;
         if target.boundary != Some(boundary) {
             self.events.push(MusicEvent::TransitionScheduled {
-                from: from.map(|b| self.moods[b].name.clone()),
-                to: self.moods[target.mood].name.clone(),
+                from: from.map(|b| self.name(b).to_string()),
+                to: self.name(target.mood).to_string(),
                 at: boundary,
             });
         }
@@ -75,36 +111,39 @@ impl Director {
     /// can no longer be changed: it is heard first, and the new change
     /// follows on its grid. (Replacing it would let a game that changes its
     /// mind every frame pile up cancelled clips on the conductor.)
-    pub(super) fn plan(&self, target: usize, not_before: u64) -> (Option<usize>, Transition, u64) {
-        let name = self.moods[target].name.as_str();
+    pub(super) fn plan(
+        &self,
+        target: MoodId,
+        not_before: u64,
+    ) -> (Option<MoodId>, Transition, u64) {
+        let transitions = &self.moods.transitions;
         let Some(heard) = self.bed_at(not_before) else {
-            return (None, self.score.transition(None, name), not_before);
+            return (None, transitions.get(None, target), not_before);
         };
-        let mood_of = |s: &Segment| self.score.mood_index(&s.mood);
-        let spec = self.score.transition(Some(&heard.mood), name);
+        let spec = transitions.get(heard.mood, target);
         let line = heard.grid().next_line(spec.quantize, not_before);
         let next = self
             .bed_segments()
             .filter(|s| s.start > heard.start)
             .min_by_key(|s| s.start);
         match next {
-            None => (mood_of(heard), spec, line),
+            None => (heard.mood, spec, line),
             // The section heard goes on (or ends where its next loop starts).
-            Some(n) if !heard.leaving => (mood_of(heard), spec, line.min(n.start)),
+            Some(n) if !heard.leaving => (heard.mood, spec, line.min(n.start)),
             Some(n) => {
-                let spec = self.score.transition(Some(&n.mood), name);
+                let spec = transitions.get(n.mood, target);
                 let line = n
                     .grid()
                     .next_line(spec.quantize, not_before.max(n.start + 1));
-                (mood_of(n), spec, line)
+                (n.mood, spec, line)
             }
         }
     }
 
     pub(super) fn commit_transition(
         &mut self,
-        from: Option<usize>,
-        to: usize,
+        from: Option<MoodId>,
+        to: MoodId,
         at: u64,
         spec: Transition,
     ) {
@@ -193,3 +232,6 @@ impl Director {
         self.stats.transitions += 1;
     }
 }
+
+#[cfg(test)]
+mod test;

@@ -1,18 +1,10 @@
 //! The token grammar: a state machine per sequence that knows what may come
-//! next and masks everything else, so every sampled sequence decodes: bars in
+//! next and masks everything else, so every sampled sequence decodes (bars in
 //! order, positions increasing, a duration after every pitch, at least one
-//! note per bar, the requested number of bars. The mood enters three ways:
-//! the header (valence and arousal levels, mode, tempo, section), and each
-//! bar's density and dynamics tokens ([`super::controls`]), which are forced
-//! rather than sampled.
-//!
-//! Sections fit together through constraints on chords ([`super::rules`]): a
-//! main section starts on the tonic and its last bar holds a dominant- or
-//! subdominant-function chord that leads back to its first bar (it loops); an
-//! intro's last bar leads the same way into the main section; an outro's last
-//! bar is the tonic chord with tonic-chord tones only. Pitches can be held to
-//! the key's scale (default) and nudged toward the current chord's tones on
-//! strong beats.
+//! note per bar, the requested number of bars). It writes the header and each
+//! bar's density and dynamics tokens itself ([`super::controls`]) and holds
+//! chords and pitches to the music rules of [`super::rules`] (see the
+//! [composer's docs](super) for what they ask).
 //!
 //! This file holds the states and their transitions; [`candidates`] decides
 //! which tokens a sampled state admits and with what logits, and [`forced`]
@@ -31,7 +23,7 @@ use super::{
     rules::{self, ChordRule},
 };
 use crate::{
-    corpus::{Calibration, Header},
+    encoding::{Calibration, Header},
     form_plan::FormPlan,
     tokens::{self, Kind, MOOD_LEVELS, Part, Token, TokenId, TokenMode, VOCAB_SIZE},
 };

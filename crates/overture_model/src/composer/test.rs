@@ -15,7 +15,7 @@ use overture_core::{
 use super::{Composer, Request, Sampling, grammar::Sequence, is_well_formed};
 use crate::{
     checkpoint::ModelFile,
-    corpus::Calibration,
+    encoding::Calibration,
     motif::Motif,
     tokens::{Part, Token},
     train::TrainRecord,

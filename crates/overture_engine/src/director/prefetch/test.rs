@@ -1,14 +1,14 @@
 use super::{Plan, wanted};
-use crate::piece::Part;
+use crate::{piece::Part, score::MoodId};
 
-const CALM: usize = 0;
-const STORM: usize = 1;
-const BOSS: usize = 2;
+const CALM: MoodId = MoodId::from_index(0);
+const STORM: MoodId = MoodId::from_index(1);
+const BOSS: MoodId = MoodId::from_index(2);
 
 /// Calm has two main variants, storm one, boss three; the score has two stingers.
 const VARIANTS: [u32; 3] = [2, 1, 3];
 
-fn plan<'a>(bed: Option<usize>, target: Option<usize>, likely: &'a [usize]) -> Plan<'a> {
+fn plan<'a>(bed: Option<MoodId>, target: Option<MoodId>, likely: &'a [MoodId]) -> Plan<'a> {
     Plan {
         bed,
         target,
@@ -20,11 +20,11 @@ fn plan<'a>(bed: Option<usize>, target: Option<usize>, likely: &'a [usize]) -> P
     }
 }
 
-fn nothing_at_hand(_: usize, _: Part) -> bool {
+fn nothing_at_hand(_: MoodId, _: Part) -> bool {
     false
 }
 
-fn position(list: &[(usize, Part)], piece: (usize, Part)) -> usize {
+fn position(list: &[(MoodId, Part)], piece: (MoodId, Part)) -> usize {
     list.iter()
         .position(|p| *p == piece)
         .unwrap_or_else(|| panic!("{piece:?} is not asked for: {list:?}"))
@@ -99,7 +99,7 @@ fn the_current_moods_mains_come_before_any_neighbours_intro() {
     for bed in [None, Some(CALM)] {
         let list = wanted(&plan(bed, Some(BOSS), &[STORM, CALM]), nothing_at_hand);
         let first_neighbour_intro = position(&list, (STORM, Part::Intro));
-        for v in 0..VARIANTS[BOSS] {
+        for v in 0..VARIANTS[BOSS.index()] {
             assert!(position(&list, (BOSS, Part::Main(v))) < first_neighbour_intro);
         }
         if let Some(bed) = bed {
