@@ -49,12 +49,19 @@ fn peak(frames: &[kira::Frame]) -> f32 {
 #[test]
 fn a_texture_layer_gets_its_own_stem_with_the_counter_line_in_it() {
     let layered = piece(&mood(vec![Layer::new(Role::Texture, 0.5, 0.9)]));
-    let texture = layered.arrangement.track(Role::Texture).expect("a texture part");
+    let texture = layered
+        .arrangement
+        .track(Role::Texture)
+        .expect("a texture part");
     assert!(!texture.notes.is_empty());
     let stems: Vec<Option<Role>> = layered.stems.iter().map(|s| s.0).collect();
     assert_eq!(stems, vec![None, Some(Role::Texture)]);
     let (_, data) = &layered.stems[1];
-    assert!(peak(data.frames()) > 0.01, "texture stem peak {}", peak(data.frames()));
+    assert!(
+        peak(data.frames()) > 0.01,
+        "texture stem peak {}",
+        peak(data.frames())
+    );
 
     // Without the layer the same notes play, mixed with the other roles.
     let plain = piece(&mood(Vec::new()));
