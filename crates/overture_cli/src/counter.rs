@@ -23,14 +23,14 @@ pub struct TrainCounterArgs {
     /// Output path without extension: writes OUT.safetensors, OUT.json and OUT.loss.csv.
     #[arg(long, default_value = "models/counter/pop909-counter")]
     out: PathBuf,
-    /// Optimizer steps.
-    #[arg(long, default_value_t = 1500)]
+    /// Optimizer steps (the shipped counter-line used 700).
+    #[arg(long, default_value_t = 700)]
     steps: usize,
     /// Four-bar windows per step.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 16)]
     batch: usize,
     /// Peak learning rate.
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = 3e-3)]
     lr: f64,
     /// Seed for initialization and batch order.
     #[arg(long, default_value_t = 1)]

@@ -37,9 +37,9 @@ impl Default for CounterTrainOptions {
     fn default() -> Self {
         Self {
             config: CounterConfig::small(),
-            steps: 1500,
-            batch: 32,
-            learning_rate: 2e-3,
+            steps: 700,
+            batch: 16,
+            learning_rate: 3e-3,
             seed: 1,
         }
     }
