@@ -5,7 +5,7 @@
 //!
 //! * **Held-out side**: every 8-bar main window of the held-out songs (one
 //!   per phrase start, as for the melody's form,
-//!   [`corpus::segments`](crate::corpus::segments)) in which the `BRIDGE`
+//!   [`corpus::segments`]) in which the `BRIDGE`
 //!   line starts a note in at least half of the bars (the track is silent
 //!   through much of many songs, and a window of rests has no form to
 //!   measure). The line is read as the network learns it ([`Line::from_bars`]:
