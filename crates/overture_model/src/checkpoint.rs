@@ -92,6 +92,93 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Mod
     })
 }
 
+/// Reads a small model's `NAME.json` and `NAME.safetensors` (`path` either
+/// one, or the stem): the JSON first, checked by `parse` before the weights
+/// are read; `what` names the model in errors (`cannot read the drummer:
+/// …`). Returns the parsed description, the weights and their path.
+pub fn read_model_files<T>(
+    path: &Path,
+    what: &str,
+    parse: impl FnOnce(&str, &Path) -> Result<T, ModelError>,
+) -> Result<(T, Vec<u8>, PathBuf), ModelError> {
+    let (weights_path, config_path) = resolve(path)?;
+    let unreadable = |p: &Path, e: std::io::Error| ModelError::Weights {
+        path: p.to_path_buf(),
+        message: format!("cannot read the {what}: {e}"),
+    };
+    let config = std::fs::read_to_string(&config_path).map_err(|e| unreadable(&config_path, e))?;
+    let file = parse(&config, &config_path)?;
+    let weights = std::fs::read(&weights_path).map_err(|e| unreadable(&weights_path, e))?;
+    Ok((file, weights, weights_path))
+}
+
+/// Reads a small model's JSON description (the drummer's, the
+/// counter-line's): `text` parsed as `T`, named `path` in errors; `what`
+/// names the model (`not a drummer model file: …`), and a `format` other
+/// than `expected` asks for `retrain`, the command that writes a current
+/// one.
+pub fn parse_model_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+    what: &str,
+    format: impl Fn(&T) -> u32,
+    expected: u32,
+    retrain: &str,
+) -> Result<T, ModelError> {
+    let file: T = serde_json::from_str(text).map_err(|e| ModelError::Weights {
+        path: path.to_path_buf(),
+        message: format!("not a {what} model file: {e}"),
+    })?;
+    let found = format(&file);
+    if found != expected {
+        return Err(ModelError::Weights {
+            path: path.to_path_buf(),
+            message: format!(
+                "format: expected {expected}, found {found} (retrain with `{retrain}`)"
+            ),
+        });
+    }
+    Ok(file)
+}
+
+/// Refuses safetensors `weights` shorter than the f32 `parameters` of the
+/// `what`'s shape, before any memory is taken for the network.
+pub fn check_weights_len(
+    weights: &[u8],
+    parameters: usize,
+    what: &str,
+    weights_path: &Path,
+) -> Result<(), ModelError> {
+    let needed = parameters as u64 * 4;
+    if (weights.len() as u64) < needed {
+        return Err(ModelError::Weights {
+            path: weights_path.to_path_buf(),
+            message: format!(
+                "not a valid safetensors file for this {what}'s shape (truncated, or another shape?): {} bytes, less than the {needed} bytes of the {parameters} parameters its config describes",
+                weights.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Writes a small model as `out.safetensors` (its weights) and `out.json`
+/// (`file`), creating `out`'s folder.
+pub fn save_model<T: serde::Serialize>(
+    varmap: &VarMap,
+    file: &T,
+    out: &Path,
+) -> Result<(), ModelError> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    save_weights(varmap, &with_suffix(out, ".safetensors"))?;
+    write_json(&with_suffix(out, ".json"), file)
+}
+
 /// Saves every variable atomically.
 pub fn save_weights(varmap: &VarMap, path: &Path) -> Result<(), ModelError> {
     let tmp = path.with_extension("safetensors.tmp");

@@ -118,14 +118,8 @@ impl Drummer {
     /// for the network), are not safetensors (`not a valid safetensors
     /// file`), or miss or misshape a tensor.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
-        let (weights, json) = checkpoint::resolve(path.as_ref())?;
-        let unreadable = |p: &Path, e: std::io::Error| ModelError::Weights {
-            path: p.to_path_buf(),
-            message: format!("cannot read the drummer: {e}"),
-        };
-        let config = std::fs::read_to_string(&json).map_err(|e| unreadable(&json, e))?;
-        let file = DrummerFile::parse(&config, &json)?;
-        let bytes = std::fs::read(&weights).map_err(|e| unreadable(&weights, e))?;
+        let (file, bytes, weights) =
+            checkpoint::read_model_files(path.as_ref(), "drummer", DrummerFile::parse)?;
         let (varmap, net) = file::load_network(&file, &bytes, &weights)?;
         Self::from_parts(net, varmap, file)
     }

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 mod stepper;
-pub(crate) use stepper::Dense;
+pub(crate) use stepper::{Dense, Table};
 pub use stepper::{StackState, StackStepper, StepState, Stepper};
 
 /// The shape of the network.

@@ -140,19 +140,14 @@ pub struct CounterFile {
 impl CounterFile {
     /// Parses and checks a counter-line's JSON (named `path` in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Self, ModelError> {
-        let file: CounterFile = serde_json::from_str(text).map_err(|e| ModelError::Weights {
-            path: path.to_path_buf(),
-            message: format!("not a counter-line model file: {e}"),
-        })?;
-        if file.format != COUNTER_FORMAT {
-            return Err(ModelError::Weights {
-                path: path.to_path_buf(),
-                message: format!(
-                    "format: expected {COUNTER_FORMAT}, found {} (retrain with `overture train-counter`)",
-                    file.format
-                ),
-            });
-        }
+        let file: CounterFile = checkpoint::parse_model_json(
+            text,
+            path,
+            "counter-line",
+            |f: &CounterFile| f.format,
+            COUNTER_FORMAT,
+            "overture train-counter",
+        )?;
         file.config.validate(path)?;
         file.calibration.check(path)?;
         Ok(file)
@@ -166,19 +161,12 @@ pub fn load_network(
     weights: &[u8],
     weights_path: &Path,
 ) -> Result<(VarMap, CounterNet), ModelError> {
-    // Every parameter is an f32 in the weights: a config asking for more
-    // than the file holds is refused before memory is taken for it.
-    let needed = file.config.parameters() as u64 * 4;
-    if (weights.len() as u64) < needed {
-        return Err(ModelError::Weights {
-            path: weights_path.to_path_buf(),
-            message: format!(
-                "not a valid safetensors file for this counter-line's shape (truncated, or another shape?): {} bytes, less than the {needed} bytes of the {} parameters its config describes",
-                weights.len(),
-                file.config.parameters()
-            ),
-        });
-    }
+    checkpoint::check_weights_len(
+        weights,
+        file.config.parameters(),
+        "counter-line",
+        weights_path,
+    )?;
     let (varmap, net) = build(file.config, &Device::Cpu)?;
     checkpoint::load_weights_from(&varmap, weights, weights_path)?;
     Ok((varmap, net))
@@ -186,12 +174,5 @@ pub fn load_network(
 
 /// Writes a counter-line's weights and JSON as `out.safetensors` and `out.json`.
 pub fn save(varmap: &VarMap, file: &CounterFile, out: &Path) -> Result<(), ModelError> {
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    checkpoint::save_weights(varmap, &checkpoint::with_suffix(out, ".safetensors"))?;
-    checkpoint::write_json(&checkpoint::with_suffix(out, ".json"), file)
+    checkpoint::save_model(varmap, file, out)
 }

@@ -146,19 +146,14 @@ pub struct DrummerFile {
 impl DrummerFile {
     /// Parses and checks a drummer's JSON (named `path` in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Self, ModelError> {
-        let file: DrummerFile = serde_json::from_str(text).map_err(|e| ModelError::Weights {
-            path: path.to_path_buf(),
-            message: format!("not a drummer model file: {e}"),
-        })?;
-        if file.format != DRUMMER_FORMAT {
-            return Err(ModelError::Weights {
-                path: path.to_path_buf(),
-                message: format!(
-                    "format: expected {DRUMMER_FORMAT}, found {} (retrain with `overture train-drummer`)",
-                    file.format
-                ),
-            });
-        }
+        let file: DrummerFile = checkpoint::parse_model_json(
+            text,
+            path,
+            "drummer",
+            |f: &DrummerFile| f.format,
+            DRUMMER_FORMAT,
+            "overture train-drummer",
+        )?;
         file.config.validate(path)?;
         file.calibration.check(path)?;
         Ok(file)
@@ -172,19 +167,7 @@ pub fn load_network(
     weights: &[u8],
     weights_path: &Path,
 ) -> Result<(VarMap, DrumNet), ModelError> {
-    // Every parameter is an f32 in the weights: a config asking for more
-    // than the file holds is refused before memory is taken for it.
-    let needed = file.config.parameters() as u64 * 4;
-    if (weights.len() as u64) < needed {
-        return Err(ModelError::Weights {
-            path: weights_path.to_path_buf(),
-            message: format!(
-                "not a valid safetensors file for this drummer's shape (truncated, or another shape?): {} bytes, less than the {needed} bytes of the {} parameters its config describes",
-                weights.len(),
-                file.config.parameters()
-            ),
-        });
-    }
+    checkpoint::check_weights_len(weights, file.config.parameters(), "drummer", weights_path)?;
     let (varmap, net) = build(file.config, &Device::Cpu)?;
     checkpoint::load_weights_from(&varmap, weights, weights_path)?;
     Ok((varmap, net))
@@ -192,12 +175,5 @@ pub fn load_network(
 
 /// Writes a drummer's weights and JSON as `out.safetensors` and `out.json`.
 pub fn save(varmap: &VarMap, file: &DrummerFile, out: &Path) -> Result<(), ModelError> {
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    checkpoint::save_weights(varmap, &checkpoint::with_suffix(out, ".safetensors"))?;
-    checkpoint::write_json(&checkpoint::with_suffix(out, ".json"), file)
+    checkpoint::save_model(varmap, file, out)
 }

@@ -13,7 +13,7 @@
 //! gives the same numbers on every run.
 
 use candle_core::Tensor;
-use candle_nn::{LayerNorm, Linear};
+use candle_nn::{Embedding, LayerNorm, Linear};
 
 use super::{Block, Stack, Transformer};
 
@@ -119,6 +119,35 @@ impl StepState {
 
 fn values(t: &Tensor) -> candle_core::Result<Vec<f32>> {
     t.flatten_all()?.to_vec1::<f32>()
+}
+
+/// An embedding table copied out of candle, row by row.
+pub(crate) struct Table {
+    rows: Vec<f32>,
+    width: usize,
+}
+
+impl Table {
+    /// Copies `embedding`'s table (f32).
+    pub(crate) fn new(embedding: &Embedding) -> candle_core::Result<Self> {
+        let (_, width) = embedding.embeddings().dims2()?;
+        Ok(Self {
+            rows: values(embedding.embeddings())?,
+            width,
+        })
+    }
+
+    /// Adds row `i` to `x`; an error for a row the table lacks.
+    pub(crate) fn add_row_to(&self, i: usize, x: &mut [f32]) -> candle_core::Result<()> {
+        let row = self
+            .rows
+            .get(i * self.width..(i + 1) * self.width)
+            .ok_or_else(|| candle_core::Error::msg(format!("embedding row {i} is out of range")))?;
+        for (x, r) in x.iter_mut().zip(row) {
+            *x += r;
+        }
+        Ok(())
+    }
 }
 
 fn norm(ln: &LayerNorm) -> candle_core::Result<Norm> {

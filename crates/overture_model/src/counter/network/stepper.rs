@@ -3,25 +3,23 @@
 //! [`CounterNet::step`] without a tensor per operation (see
 //! [`crate::transformer::Stepper`] for why).
 
-use candle_core::Tensor;
-
 use super::{CounterNet, StepInput};
 use crate::counter::{
     context::{FEATURES, PHRASE_BARS, SECTIONS},
     line::{CLASSES, Event, STEPS_PER_BAR},
 };
-use crate::transformer::{Dense, StackState, StackStepper};
+use crate::transformer::{Dense, StackState, StackStepper, Table};
 
 /// A trained counter-line network's weights laid out for steps.
 pub struct CounterStepper {
-    /// `CLASSES × d`.
-    previous: Vec<f32>,
-    /// `STEPS_PER_BAR × d`.
-    position: Vec<f32>,
-    /// `PHRASE_BARS × d`.
-    phrase_bar: Vec<f32>,
-    /// `SECTIONS × d`.
-    section: Vec<f32>,
+    /// One row per event class.
+    previous: Table,
+    /// One row per place in the bar.
+    position: Table,
+    /// One row per bar of a phrase.
+    phrase_bar: Table,
+    /// One row per section kind.
+    section: Table,
     features: Dense,
     stack: StackStepper,
     head: Dense,
@@ -45,18 +43,14 @@ impl CounterState {
     }
 }
 
-fn values(t: &Tensor) -> candle_core::Result<Vec<f32>> {
-    t.flatten_all()?.to_vec1::<f32>()
-}
-
 impl CounterStepper {
     /// Copies `net`'s weights (f32).
     pub fn new(net: &CounterNet) -> candle_core::Result<Self> {
         Ok(Self {
-            previous: values(net.previous.embeddings())?,
-            position: values(net.position.embeddings())?,
-            phrase_bar: values(net.phrase_bar.embeddings())?,
-            section: values(net.section.embeddings())?,
+            previous: Table::new(&net.previous)?,
+            position: Table::new(&net.position)?,
+            phrase_bar: Table::new(&net.phrase_bar)?,
+            section: Table::new(&net.section)?,
             features: Dense::new(&net.features)?,
             stack: StackStepper::new(&net.stack)?,
             head: Dense::new(&net.head)?,
@@ -72,32 +66,22 @@ impl CounterStepper {
     }
 
     /// Feeds one step after what `state` holds and returns its event logits.
-    pub fn step<'s, 'w>(
-        &'w self,
+    pub fn step<'s>(
+        &self,
         (previous, context): StepInput,
         state: &'s mut CounterState,
     ) -> candle_core::Result<&'s [f32; CLASSES]> {
-        let d = self.stack.width();
-        let row = |table: &'w [f32], i: usize| -> candle_core::Result<&'w [f32]> {
-            table.get(i * d..(i + 1) * d).ok_or_else(|| {
-                candle_core::Error::msg(format!("embedding row {i} is out of range"))
-            })
-        };
-        let previous = row(&self.previous, previous.unwrap_or(Event::Rest).class())?;
-        let position = row(&self.position, context.position as usize % STEPS_PER_BAR)?;
-        let phrase = row(&self.phrase_bar, context.phrase_bar as usize % PHRASE_BARS)?;
-        let section = row(&self.section, (context.section as usize).min(SECTIONS - 1))?;
         let feats: [f32; FEATURES] = context.features();
         let x = state.stack.input();
-        for ((((x, a), b), c), e) in x
-            .iter_mut()
-            .zip(previous)
-            .zip(position)
-            .zip(phrase)
-            .zip(section)
-        {
-            *x = a + b + c + e;
-        }
+        x.fill(0.0);
+        self.previous
+            .add_row_to(previous.unwrap_or(Event::Rest).class(), x)?;
+        self.position
+            .add_row_to(context.position as usize % STEPS_PER_BAR, x)?;
+        self.phrase_bar
+            .add_row_to(context.phrase_bar as usize % PHRASE_BARS, x)?;
+        self.section
+            .add_row_to((context.section as usize).min(SECTIONS - 1), x)?;
         self.features.add_to(&feats, x);
         let hidden = self.stack.step(&mut state.stack)?;
         self.head.apply(hidden, &mut state.logits);

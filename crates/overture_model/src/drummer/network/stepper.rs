@@ -3,24 +3,22 @@
 //! without a tensor per operation (see [`crate::transformer::Stepper`] for
 //! why).
 
-use candle_core::Tensor;
-
 use super::{DrumNet, FEATURES, StepInput, features};
 use crate::drummer::{
     kit::Voice,
     steps::{OFFSET_BINS, STEPS_PER_BAR, VELOCITY_BINS},
 };
-use crate::transformer::{Dense, StackState, StackStepper};
+use crate::transformer::{Dense, StackState, StackStepper, Table};
 
 /// A trained drummer network's weights laid out for steps.
 pub struct DrumStepper {
     input: Dense,
-    /// `STEPS_PER_BAR × d`.
-    position: Vec<f32>,
-    /// `styles × d`.
-    style: Vec<f32>,
-    /// `2 × d`.
-    fill: Vec<f32>,
+    /// One row per place in the bar.
+    position: Table,
+    /// One row per style.
+    style: Table,
+    /// Rows for a plain bar and a fill.
+    fill: Table,
     attributes: Dense,
     stack: StackStepper,
     hits: Dense,
@@ -57,18 +55,14 @@ impl DrumState {
     }
 }
 
-fn values(t: &Tensor) -> candle_core::Result<Vec<f32>> {
-    t.flatten_all()?.to_vec1::<f32>()
-}
-
 impl DrumStepper {
     /// Copies `net`'s weights (f32).
     pub fn new(net: &DrumNet) -> candle_core::Result<Self> {
         Ok(Self {
             input: Dense::new(&net.input)?,
-            position: values(net.position.embeddings())?,
-            style: values(net.style.embeddings())?,
-            fill: values(net.fill.embeddings())?,
+            position: Table::new(&net.position)?,
+            style: Table::new(&net.style)?,
+            fill: Table::new(&net.fill)?,
             attributes: Dense::new(&net.attributes)?,
             stack: StackStepper::new(&net.stack)?,
             hits: Dense::new(&net.hits)?,
@@ -90,25 +84,18 @@ impl DrumStepper {
     }
 
     /// Feeds one step after what `state` holds and returns its outputs.
-    pub fn step<'s, 's2>(
-        &'s2 self,
+    pub fn step<'s>(
+        &self,
         (previous, control): StepInput<'_>,
         state: &'s mut DrumState,
     ) -> candle_core::Result<&'s DrumOutputs> {
-        let d = self.stack.width();
-        let row = |table: &'s2 [f32], i: usize| {
-            table.get(i * d..(i + 1) * d).ok_or_else(|| {
-                candle_core::Error::msg(format!("embedding row {i} is out of range"))
-            })
-        };
-        let position = row(&self.position, control.position as usize % STEPS_PER_BAR)?;
-        let style = row(&self.style, control.style.index())?;
-        let fill = row(&self.fill, usize::from(control.fill))?;
         let feats: [f32; FEATURES] = features(previous);
         let x = state.stack.input();
-        for (((x, p), s), f) in x.iter_mut().zip(position).zip(style).zip(fill) {
-            *x = p + s + f;
-        }
+        x.fill(0.0);
+        self.position
+            .add_row_to(control.position as usize % STEPS_PER_BAR, x)?;
+        self.style.add_row_to(control.style.index(), x)?;
+        self.fill.add_row_to(usize::from(control.fill), x)?;
         self.input.add_to(&feats, x);
         self.attributes
             .add_to(&[control.density, control.loudness], x);
