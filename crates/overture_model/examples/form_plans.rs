@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let training: Vec<_> = songs.into_iter().filter(|s| !is_held_out(&s.id)).collect();
     let table = PlanTable::learn(&training);
     let header = format!(
-        "# Form plans of the 8-bar main windows of {} POP909 training songs ({} windows, {} plans).\n# count<TAB>plan: per bar `.` new, `rA` bar A's rhythm, `sA` bar A's rhythm and intervals (bars from 0).\n",
+        "# Form plans of the 8-bar main windows of {} POP909 training songs ({} windows, {} plans).\n# count<TAB>plan: per bar `.` new, `rA` bar A's rhythm, `sA` bar A's rhythm and intervals, `iA` bar A's intervals in another rhythm (bars from 0).\n",
         training.len(),
         table.windows(),
         table.plans().len()

@@ -7,12 +7,21 @@
 //!   intervals (its onset set and the semitone steps between its top notes
 //!   per onset, as [`crate::form`] defines them), the melody of bar `a`
 //!   again, possibly transposed;
+//! * `Intervals(a)` ([`BarPlan::Intervals`]): the bar has bar `a`'s interval
+//!   sequence of at least 2 intervals (so at least 3 onsets) in another
+//!   rhythm: the motif of bar `a` again, re-timed;
 //! * `Rhythm(a)` ([`BarPlan::Rhythm`]): the bar has bar `a`'s rhythm but
 //!   other intervals;
-//! * `Free` ([`BarPlan::Free`]): neither.
+//! * `Free` ([`BarPlan::Free`]): none of these.
 //!
-//! `a` is the earliest such bar (a restatement is preferred to a rhythm
-//! match). [`PlanTable::learn`] reads these plans off the 8-bar main windows
+//! `a` is the earliest such bar, and the kinds are tried in the order above:
+//! a restatement before a re-timed motif before a rhythm match. So a bar
+//! with an earlier bar's rhythm and another earlier bar's intervals (the
+//! two not in one bar) is `Intervals`: the learned counts of `Restate` and
+//! `Intervals` together are exactly the bars that repeat a motif (as
+//! [`crate::form`] counts them, for bars of at least 3 onsets), while
+//! `Rhythm` and `Restate` undercount the bars that repeat a rhythm by those
+//! few bars. [`PlanTable::learn`] reads these plans off the 8-bar main windows
 //! of songs (the windows [`corpus::segments`] trains on) and keeps how often
 //! each plan occurs; [`PlanTable::sample`] draws one with its empirical
 //! frequency. So the composer repeats bars as often, and in the same places,
@@ -48,6 +57,8 @@ pub enum BarPlan {
     Rhythm(u8),
     /// Bar `a`'s rhythm and intervals.
     Restate(u8),
+    /// Bar `a`'s intervals (at least 2) in another rhythm.
+    Intervals(u8),
 }
 
 /// A plan for an 8-bar window: one [`BarPlan`] per bar; a bar refers only to
@@ -79,25 +90,36 @@ impl FormPlan {
             }
             let same: Vec<usize> = (0..b).filter(|&a| rhythm(a) == r).collect();
             let s = steps(b);
+            let motif = (0..b).find(|&a| s.len() >= 2 && steps(a) == s);
             *slot = match same.iter().find(|&&a| steps(a) == s) {
                 Some(&a) => BarPlan::Restate(a as u8),
-                None => same
-                    .first()
-                    .map_or(BarPlan::Free, |&a| BarPlan::Rhythm(a as u8)),
+                // The earliest bar with these intervals has another rhythm
+                // (else the bar would restate it or an earlier one).
+                None => match motif {
+                    Some(a) => BarPlan::Intervals(a as u8),
+                    None => same
+                        .first()
+                        .map_or(BarPlan::Free, |&a| BarPlan::Rhythm(a as u8)),
+                },
             };
         }
         Self(plan)
     }
 
-    /// Bars that repeat an earlier bar's rhythm (restated or not).
+    /// Bars planned to repeat an earlier bar's rhythm (restated or not; an
+    /// [`Intervals`](BarPlan::Intervals) bar is not one).
     pub fn repeats(&self) -> usize {
-        self.0.iter().filter(|p| **p != BarPlan::Free).count()
+        self.0
+            .iter()
+            .filter(|p| matches!(p, BarPlan::Rhythm(_) | BarPlan::Restate(_)))
+            .count()
     }
 }
 
 impl fmt::Display for FormPlan {
     /// Bars separated by spaces: `.` free, `rA` bar A's rhythm, `sA` bar A
-    /// restated (bars counted from 0).
+    /// restated, `iA` bar A's intervals in another rhythm (bars counted from
+    /// 0).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, p) in self.0.iter().enumerate() {
             if i > 0 {
@@ -107,6 +129,7 @@ impl fmt::Display for FormPlan {
                 BarPlan::Free => f.write_str(".")?,
                 BarPlan::Rhythm(a) => write!(f, "r{a}")?,
                 BarPlan::Restate(a) => write!(f, "s{a}")?,
+                BarPlan::Intervals(a) => write!(f, "i{a}")?,
             }
         }
         Ok(())
@@ -153,7 +176,7 @@ impl FromStr for FormPlan {
                 let (kind, bar) = field.split_at(1.min(field.len()));
                 let a: u8 = bar.parse().map_err(|_| {
                     bad(format!(
-                        "bar {b}: expected `.`, `rA` or `sA` with A a bar number, found `{field}`"
+                        "bar {b}: expected `.`, `rA`, `sA` or `iA` with A a bar number, found `{field}`"
                     ))
                 })?;
                 if usize::from(a) >= b {
@@ -164,9 +187,10 @@ impl FromStr for FormPlan {
                 match kind {
                     "r" => BarPlan::Rhythm(a),
                     "s" => BarPlan::Restate(a),
+                    "i" => BarPlan::Intervals(a),
                     _ => {
                         return Err(bad(format!(
-                            "bar {b}: expected `.`, `rA` or `sA`, found `{field}`"
+                            "bar {b}: expected `.`, `rA`, `sA` or `iA`, found `{field}`"
                         )));
                     }
                 }
@@ -335,6 +359,34 @@ pub fn restate(
     scale: [bool; 12],
     range: (u8, u8),
 ) -> Vec<u8> {
+    fit(source, chord_tones, scale, range, EXACT_SLACK)
+}
+
+/// Moves a bar's pitches onto a new chord keeping their intervals, for a
+/// bar that takes them in a rhythm of its own ([`BarPlan::Intervals`]): as
+/// [`restate`], but an exact move that keeps every note in the key is taken
+/// however much better a diatonic move would fit (such a bar repeats
+/// nothing else, so a diatonic move that changes its steps would leave it
+/// repeating nothing); only where no exact move keeps the key (a source
+/// outside it) is the diatonic one taken. The fit is judged at `source`'s
+/// positions, the rhythm the intervals came with.
+pub fn restate_intervals(
+    source: &[(u32, u8)],
+    chord_tones: [bool; 12],
+    scale: [bool; 12],
+    range: (u8, u8),
+) -> Vec<u8> {
+    fit(source, chord_tones, scale, range, u32::MAX)
+}
+
+/// [`restate`] with the slack an exact move is given.
+fn fit(
+    source: &[(u32, u8)],
+    chord_tones: [bool; 12],
+    scale: [bool; 12],
+    range: (u8, u8),
+    slack: u32,
+) -> Vec<u8> {
     let degrees: Vec<i32> = (0..12).filter(|&pc| scale[pc as usize]).collect();
     if degrees.is_empty() || source.is_empty() {
         return source.iter().map(|s| s.1).collect();
@@ -388,7 +440,7 @@ pub fn restate(
             }),
     );
     let best = match exact {
-        Some((exact, s)) if s + EXACT_SLACK >= diatonic_score => exact,
+        Some((exact, s)) if s.saturating_add(slack) >= diatonic_score => exact,
         _ => diatonic,
     };
     let (lo, hi) = (
@@ -446,9 +498,47 @@ mod tests {
     }
 
     #[test]
+    fn a_bar_with_an_earlier_bars_intervals_in_a_new_rhythm_is_planned_as_intervals() {
+        let mut notes = Vec::new();
+        // Up two whole tones: intervals 2, 2.
+        notes.extend(bar(0, &[(0, 60), (4, 62), (8, 64)]));
+        // The same intervals from F in another rhythm.
+        notes.extend(bar(1, &[(0, 65), (6, 67), (12, 69)]));
+        // Intervals -2, -1.
+        notes.extend(bar(2, &[(0, 67), (8, 65), (12, 64)]));
+        // Bar 0's rhythm with bar 2's intervals: a motif before a rhythm
+        // (bars counted from 0, as in plans).
+        notes.extend(bar(3, &[(0, 60), (4, 58), (8, 57)]));
+        // Bar 1's rhythm and intervals: restating bar 1 is preferred to
+        // taking the earlier bar 0's intervals.
+        notes.extend(bar(4, &[(0, 62), (6, 64), (12, 66)]));
+        // One interval (4) each: never a motif.
+        notes.extend(bar(5, &[(0, 60), (4, 64)]));
+        notes.extend(bar(6, &[(0, 67), (8, 71)]));
+        notes.extend(bar(7, &[]));
+        let onsets = bar_onsets(&notes, 1920, 8);
+        let plan = FormPlan::of_onsets(&onsets);
+        assert_eq!(plan.to_string(), ". i0 . i2 s1 . . .");
+        assert_eq!(plan.0[1], BarPlan::Intervals(0));
+        // The motif bars are the intervals bars and the restatements of at
+        // least 3 onsets; bar 4 repeats bar 1's rhythm as the plan says, and
+        // bar 3 repeats bar 0's, which its plan does not say.
+        let form = MelodyForm::measure(&notes, 1920, 8);
+        assert_eq!(form.motif_repeats, 3);
+        assert_eq!(form.rhythm_repeats, 2);
+        assert_eq!(plan.repeats(), 1);
+        // A plan with intervals bars reads back as it is written.
+        assert_eq!(plan.to_string().parse::<FormPlan>().unwrap(), plan);
+    }
+
+    #[test]
     fn plans_and_tables_read_back_what_they_write_and_name_bad_lines() {
         let plan: FormPlan = ". . r0 . s0 r1 . .".parse().unwrap();
         assert_eq!(plan.to_string(), ". . r0 . s0 r1 . .");
+        let intervals: FormPlan = ". i0 r0 . s0 i1 i4 .".parse().unwrap();
+        assert_eq!(intervals.0[1], BarPlan::Intervals(0));
+        assert_eq!(intervals.0[6], BarPlan::Intervals(4));
+        assert_eq!(intervals.to_string(), ". i0 r0 . s0 i1 i4 .");
         let table: PlanTable = "# comment\n3\t. . . . . . . .\n5\t. . r0 . s0 r1 . .\n"
             .parse()
             .unwrap();
@@ -462,6 +552,18 @@ mod tests {
             "line 2: bar 1: `s1` refers to bar 1, expected an earlier bar"
         );
         assert_eq!(
+            err("1\t. . . i3 . . . .\n"),
+            "line 1: bar 3: `i3` refers to bar 3, expected an earlier bar"
+        );
+        assert_eq!(
+            err("1\t. . i . . . . .\n"),
+            "line 1: bar 2: expected `.`, `rA`, `sA` or `iA` with A a bar number, found `i`"
+        );
+        assert_eq!(
+            err("1\t. . ix . . . . .\n"),
+            "line 1: bar 2: expected `.`, `rA`, `sA` or `iA` with A a bar number, found `ix`"
+        );
+        assert_eq!(
             err("x\t. . . . . . . .\n"),
             "line 1: expected a count, found `x`"
         );
@@ -471,7 +573,7 @@ mod tests {
         );
         assert_eq!(
             err("4\t. . q1 . . . . .\n"),
-            "line 1: bar 2: expected `.`, `rA` or `sA`, found `q1`"
+            "line 1: bar 2: expected `.`, `rA`, `sA` or `iA`, found `q1`"
         );
     }
 
@@ -540,6 +642,13 @@ mod tests {
                 (48, 96)
             ),
             [65, 69, 72]
+        );
+        // For a bar that keeps only the intervals, the exact move is taken
+        // however poorly it fits: over D minor, G B D C (a fourth down, in
+        // the key, one beat note on the chord) rather than D F A G.
+        assert_eq!(
+            restate_intervals(&source, tones(&[2, 5, 9]), major, (48, 96)),
+            [55, 59, 62, 60]
         );
         // Out of range: moved by octaves as a block.
         assert_eq!(

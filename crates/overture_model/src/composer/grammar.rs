@@ -8,7 +8,9 @@
 //!
 //! This file holds the states and their transitions; [`candidates`] decides
 //! which tokens a sampled state admits and with what logits, and [`forced`]
-//! writes the melody notes a motif or a form plan asks for.
+//! writes the melody notes a motif or a form plan asks for (or, for a bar
+//! that takes an earlier bar's intervals, the pitches, leaving the rhythm to
+//! the network).
 
 mod candidates;
 mod forced;
@@ -86,6 +88,15 @@ pub(super) struct Sequence {
     pub(super) plan: FormPlan,
     /// Whether the current bar's melody is forced by the plan.
     planned_bar: bool,
+    /// The melody pitches of the current bar when the plan has it take an
+    /// earlier bar's intervals in a rhythm of its own
+    /// ([`BarPlan::Intervals`](crate::form_plan::BarPlan::Intervals)): the
+    /// network places them, one per melody onset, as many onsets as pitches.
+    interval_pitches: Vec<TokenId>,
+    /// Of those, the ones written.
+    interval_next: usize,
+    /// The onset positions of the bar whose intervals are taken.
+    interval_rhythm: Vec<u32>,
     /// Melody notes written: bar within the chunk, position, pitch, duration
     /// token.
     melody_log: Vec<(u32, u32, u8, TokenId)>,
@@ -200,6 +211,9 @@ impl Sequence {
             forced_duration: None,
             plan,
             planned_bar: false,
+            interval_pitches: Vec::new(),
+            interval_next: 0,
+            interval_rhythm: Vec::new(),
             melody_log: Vec::new(),
             bar_chords: Vec::new(),
             prefix: Vec::new(),
@@ -295,6 +309,9 @@ impl Sequence {
                 }
                 self.melody_in_bar = false;
                 self.planned_bar = false;
+                self.interval_pitches.clear();
+                self.interval_next = 0;
+                self.interval_rhythm.clear();
                 self.bars_started += 1;
                 self.pos = 0;
                 self.notes_in_bar = 0;
@@ -324,6 +341,9 @@ impl Sequence {
                 self.expect = Expect::Body;
             }
             Some(Token::Pitch(part, p)) => {
+                if part == Part::Melody && self.interval_next < self.interval_pitches.len() {
+                    self.interval_next += 1;
+                }
                 self.melody_in_bar |= part == Part::Melody;
                 self.last_pitch = Some((part, p));
                 self.notes_in_bar += 1;

@@ -200,6 +200,66 @@ fn a_form_plan_decodes_to_the_repetitions_it_asks_for() {
 }
 
 #[test]
+fn an_intervals_bar_takes_the_earlier_bars_intervals_in_a_rhythm_of_its_own() {
+    let composer = untrained();
+    let mut tested = 0;
+    for seed in 0..16 {
+        let r = Request {
+            seed,
+            ..Request::new(Mood::new(0.4, 0.2).unwrap(), SectionKind::Main)
+        };
+        let run = || {
+            let mut seq = Sequence::new(0, &r, 0, r.bars, true, 768, &composer.file.calibration);
+            seq.plan = ". . . . i0 . i1 i4".parse().unwrap();
+            let mut seqs = vec![seq];
+            composer.run(&mut seqs).unwrap();
+            seqs
+        };
+        let seqs = run();
+        let s = &seqs[0];
+        assert!(s.done && is_well_formed(&s.tokens[s.header_len..]));
+        // The same seed writes the same tokens.
+        assert_eq!(run()[0].tokens, s.tokens, "seed {seed}");
+        let arr = composer.decode(&r, seqs.iter());
+        let notes: Vec<(u32, u8)> = arr
+            .track(Role::Melody)
+            .unwrap()
+            .notes
+            .iter()
+            .map(|n| (n.start, n.pitch))
+            .collect();
+        let onsets = crate::form::bar_onsets(&notes, 1920, 8);
+        let rhythm = |b: usize| onsets[b].iter().map(|o| o.0).collect::<Vec<_>>();
+        let intervals = |b: usize| {
+            onsets[b]
+                .windows(2)
+                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
+                .collect::<Vec<_>>()
+        };
+        let scale = arr.key.mode.intervals();
+        let tonic = arr.key.tonic.index();
+        for (b, a) in [(4, 0), (6, 1), (7, 4)] {
+            // A source bar of fewer than 3 onsets has no motif to take: the
+            // bar is left free.
+            if onsets[a].len() < 3 {
+                continue;
+            }
+            tested += 1;
+            // Bar a's intervals exactly, onset for onset, in a new rhythm.
+            assert_eq!(intervals(b), intervals(a), "seed {seed}, bar {b}");
+            assert_ne!(rhythm(b), rhythm(a), "seed {seed}, bar {b}");
+            for o in &onsets[b] {
+                assert!(scale.contains(&((o.1 + 12 - tonic) % 12)), "{o:?}");
+            }
+        }
+    }
+    assert!(
+        tested >= 16,
+        "only {tested} of 48 planned bars had a source of 3 onsets"
+    );
+}
+
+#[test]
 fn grammar_check_rejects_broken_sequences() {
     let pitch = Token::Pitch(Part::Melody, 60).id();
     let dur = Token::Duration(2).id();

@@ -135,6 +135,9 @@ impl Sequence {
         if self.in_motif_bar() {
             self.motif_filter(logits, temperature);
         }
+        if !self.interval_pitches.is_empty() {
+            self.intervals_filter(logits, temperature);
+        }
         if self.candidates.is_empty() {
             return end;
         }

@@ -3,6 +3,13 @@
 //! restatement, its contour fitted to the new chord). Inside such a bar the
 //! grammar writes the forced notes at their positions and keeps every other
 //! melody note out.
+//!
+//! A bar the plan has take an earlier bar's intervals in a rhythm of its own
+//! ([`BarPlan::Intervals`]) is forced by pitch, not by position: its
+//! pitches are the earlier bar's moved exactly onto the new chord
+//! ([`restate_intervals`]), and the network places them, choosing where
+//! the bar's melody onsets go and how long they last, while the grammar
+//! holds it to exactly that many onsets ([`Sequence::intervals_filter`]).
 
 use overture_core::{key::Key, section::SectionKind};
 use rand_chacha::ChaCha8Rng;
@@ -11,7 +18,7 @@ use rand_core::SeedableRng;
 use super::{Expect, Sequence};
 use crate::{
     composer::{Request, draw::draw, rules},
-    form_plan::{BarPlan, FormPlan, PLAN_BARS, PlanTable, restate},
+    form_plan::{BarPlan, FormPlan, PLAN_BARS, PlanTable, restate, restate_intervals},
     tokens::{self, Part, Token, TokenId},
 };
 
@@ -112,10 +119,14 @@ impl Sequence {
 
     /// At a bar's first chord: when the plan has the bar repeat an earlier
     /// one, queues that bar's melody rhythm (and, for a restatement, its
-    /// pitches fitted to the new chord) as forced notes.
+    /// pitches fitted to the new chord) as forced notes; when it has the bar
+    /// take an earlier bar's intervals, that bar's pitches fitted to the new
+    /// chord as the pitches of the bar's melody onsets. A bar whose source
+    /// has no melody (or, for intervals, fewer than 3 onsets) stays free.
     pub(super) fn apply_plan(&mut self) {
         let bar = self.bars_started.saturating_sub(1);
-        let (BarPlan::Rhythm(a) | BarPlan::Restate(a)) = self.plan.0[bar as usize % PLAN_BARS]
+        let (BarPlan::Rhythm(a) | BarPlan::Restate(a) | BarPlan::Intervals(a)) =
+            self.plan.0[bar as usize % PLAN_BARS]
         else {
             return;
         };
@@ -129,6 +140,24 @@ impl Sequence {
             return;
         };
         if source.is_empty() {
+            return;
+        }
+        if let BarPlan::Intervals(_) = self.plan.0[bar as usize % PLAN_BARS] {
+            if source.len() >= 3 {
+                let notes: Vec<(u32, u8)> = source.iter().map(|s| (s.0, s.1)).collect();
+                let pitches = restate_intervals(
+                    &notes,
+                    rules::chord_tones(root, q),
+                    self.scale,
+                    tokens::MELODY_RANGE,
+                );
+                self.interval_pitches = pitches
+                    .into_iter()
+                    .map(|p| Token::Pitch(Part::Melody, p).id())
+                    .collect();
+                self.interval_next = 0;
+                self.interval_rhythm = notes.iter().map(|n| n.0).collect();
+            }
             return;
         }
         let pitches: Vec<Option<TokenId>> = match self.plan.0[bar as usize % PLAN_BARS] {
@@ -196,9 +225,18 @@ impl Sequence {
             }
         }
         if self.candidates.is_empty() {
-            // Only a melody note could follow (no tone of the chord is in
-            // the key or the register): a harmony note of the key instead,
-            // so that the bar's melody stays the one asked for.
+            self.push_harmony_instead(logits, temperature);
+        }
+        if self.candidates.is_empty() {
+            self.candidates = before;
+        }
+    }
+
+    /// When only a melody note could follow (no tone of the chord is in the
+    /// key or the register) but the bar's melody is complete: a harmony note
+    /// of the key instead, so that the bar's melody stays the one asked for.
+    fn push_harmony_instead(&mut self, logits: &[f32], temperature: f64) {
+        {
             for id in tokens::ranges::PITCH_IDS {
                 if let Some(Token::Pitch(Part::Harmony, pitch)) = Token::from_id(id) {
                     let in_key = !self.sampling.in_key || self.scale[usize::from(pitch % 12)];
@@ -214,6 +252,96 @@ impl Sequence {
                     }
                 }
             }
+        }
+    }
+
+    /// In a bar that takes an earlier bar's intervals: every melody onset
+    /// writes the bar's next pitch (offered with the weight of all the
+    /// melody pitches the network could write there together, so the
+    /// network decides where onsets go), the bar does not end before every
+    /// pitch is written and takes no melody onset after, and no token is
+    /// taken that leaves too few positions for the pitches still to come or
+    /// leaves the source's rhythm as the only way to place them. Since the
+    /// source bar's onsets fit its positions, the count can always be met;
+    /// a new rhythm can too unless the source fills every position.
+    pub(super) fn intervals_filter(&mut self, logits: &[f32], temperature: f64) {
+        let left = (self.interval_pitches.len() - self.interval_next) as u32;
+        if self.expect == Expect::Duration {
+            return;
+        }
+        let before = self.candidates.clone();
+        let pos = self.pos.min(tokens::POSITIONS - 1);
+        // A melody onset may still go at this position.
+        let here = matches!(self.expect, Expect::AfterPos | Expect::Body)
+            && self.last_pitch.is_none();
+        // Positions after this one.
+        let later = tokens::POSITIONS - 1 - pos;
+        let bar = self.bars_started.saturating_sub(1);
+        let placed: Vec<u32> = self
+            .melody_log
+            .iter()
+            .filter(|m| m.0 == bar)
+            .map(|m| m.1)
+            .collect();
+        let source = &self.interval_rhythm;
+        let k = placed.len();
+        let on_source = source.get(..k) == Some(&placed[..]);
+        // Whether `left` onsets still to place from position `first` on,
+        // after onsets at the source's first `k` positions (when
+        // `on_source`), can only end in the source's rhythm: none left, or
+        // exactly as many positions left as onsets and those the source's.
+        let only_source = |on_source: bool, k: usize, left: u32, first: u32| {
+            on_source
+                && (left == 0
+                    || (tokens::POSITIONS.saturating_sub(first) == left
+                        && source.get(k..).is_some_and(|rest| {
+                            rest.iter().copied().eq(first..tokens::POSITIONS)
+                        })))
+        };
+        let skip_ok = later >= left && !only_source(on_source, k, left, pos + 1);
+        let mut melody = Vec::new();
+        self.candidates.retain(|&(id, score)| match Token::from_id(id) {
+            Some(Token::Pitch(Part::Melody, _)) => {
+                melody.push(score);
+                false
+            }
+            Some(Token::Pitch(..)) => !here || left == 0 || skip_ok,
+            Some(Token::Position(q)) => {
+                left == 0
+                    || (tokens::POSITIONS.saturating_sub(q) >= left
+                        && !only_source(on_source, k, left, q))
+            }
+            Some(Token::Bar | Token::Eos) => left == 0,
+            _ => true,
+        });
+        if left == 0 {
+            if self.candidates.is_empty() {
+                self.push_harmony_instead(logits, temperature);
+            }
+            if self.candidates.is_empty() {
+                self.candidates = before;
+            }
+            return;
+        }
+        let pitch = self.interval_pitches[self.interval_next];
+        let melody_ok = !only_source(
+            on_source && source.get(k) == Some(&pos),
+            k + 1,
+            left - 1,
+            pos + 1,
+        );
+        let score = if melody.is_empty() {
+            f64::from(logits[pitch as usize]) / temperature
+        } else {
+            let max = melody.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            max + melody.iter().map(|s| (s - max).exp()).sum::<f64>().ln()
+        };
+        if here && (melody_ok || self.candidates.is_empty()) {
+            self.candidates.push((pitch, score));
+        } else if self.candidates.is_empty() && self.expect == Expect::Body && later >= 1 {
+            let id = Token::Position(pos + 1).id();
+            self.candidates
+                .push((id, f64::from(logits[id as usize]) / temperature));
         }
         if self.candidates.is_empty() {
             self.candidates = before;
