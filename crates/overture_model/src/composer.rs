@@ -109,22 +109,23 @@ const SECTION_CHUNK: u32 = 8;
 /// Bars of a main section's opening that its next eight-bar phrase restates.
 const RETURN_BARS: u32 = 4;
 
-/// Every parameter is an f32 in the weights: a config that asks for more than
-/// `size` bytes hold is refused before memory is taken for the network.
+/// Every parameter takes at least two bytes in the weights (f16; f32 takes
+/// four): a config that asks for more than `size` bytes hold is refused
+/// before memory is taken for the network.
 fn check_weights_size(
     file: &ModelFile,
     size: u64,
     weights: &Path,
     config: &Path,
 ) -> Result<(), ModelError> {
-    let needed = file.config.parameters() as u64 * 4;
+    let needed = file.config.parameters() as u64 * checkpoint::MIN_BYTES_PER_PARAMETER;
     if size >= needed {
         return Ok(());
     }
     Err(ModelError::Weights {
         path: weights.to_path_buf(),
         message: format!(
-            "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {size} bytes, less than the {needed} bytes of the {} parameters its config {} describes",
+            "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {size} bytes, less than the {needed} bytes (two per parameter, in f16) of the {} parameters its config {} describes",
             file.config.parameters(),
             config.display()
         ),
