@@ -189,6 +189,11 @@ impl Dense {
     pub(crate) fn apply(&self, input: &[f32], output: &mut [f32]) {
         let (n_in, n_out) = (self.weight.cols(), self.bias.len());
         let batch = input.len() / n_in;
+        if batch == 1 {
+            self.weight.product(input, &mut output[..n_out]);
+            add(&mut output[..n_out], &self.bias);
+            return;
+        }
         for (o, bias) in self.bias.iter().enumerate() {
             for i in 0..batch {
                 output[i * n_out + o] =
@@ -271,6 +276,10 @@ impl Stepper {
             self.tok.add_row_to(id, x);
         }
         let hidden = self.stack.step(&mut state.stack)?;
+        if b == 1 {
+            self.tok.product(hidden, &mut state.logits);
+            return Ok(&state.logits);
+        }
         for v in 0..self.vocab {
             for i in 0..b {
                 state.logits[i * self.vocab + v] = self.tok.row_dot(v, &hidden[i * d..(i + 1) * d]);

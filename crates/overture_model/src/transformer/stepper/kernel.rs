@@ -261,6 +261,20 @@ impl Matrix {
         }
     }
 
+    /// `out[r]` = row `r` times `x`, for every row (`out.len()` rows).
+    pub(crate) fn product(&self, x: &[f32], out: &mut [f32]) {
+        match (&self.values, self.simd) {
+            // SAFETY: as in `row_dot`.
+            #[cfg(target_arch = "x86_64")]
+            (Values::F16(v), Simd::Avx2) => unsafe { avx2::product_f16(v, self.cols, x, out) },
+            _ => {
+                for (r, o) in out.iter_mut().enumerate() {
+                    *o = self.row_dot(r, x);
+                }
+            }
+        }
+    }
+
     /// Adds row `r` to `x`.
     pub(crate) fn add_row_to(&self, r: usize, x: &mut [f32]) {
         let range = r * self.cols..(r + 1) * self.cols;
@@ -282,8 +296,9 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::{
-        __m128i, __m256, _mm_loadu_si128, _mm256_add_ps, _mm256_cvtph_ps, _mm256_fmadd_ps,
-        _mm256_loadu_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+        __m128i, __m256, _mm_add_ps, _mm_loadu_si128, _mm_storeu_ps, _mm256_add_ps,
+        _mm256_castps256_ps128, _mm256_cvtph_ps, _mm256_extractf128_ps, _mm256_fmadd_ps,
+        _mm256_hadd_ps, _mm256_loadu_ps, _mm256_setzero_ps, _mm256_storeu_ps,
     };
 
     use super::Head;
@@ -332,6 +347,60 @@ mod avx2 {
             total += a[k] * b[k];
         }
         total
+    }
+
+    /// `out[r]` = row `r` of the row-major f16 matrix `w` (`cols` columns)
+    /// times `x`: four rows at a time, each in its own accumulator, so the
+    /// loads of `x` and the final sums are shared.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub(super) fn product_f16(w: &[u16], cols: usize, x: &[f32], out: &mut [f32]) {
+        let rows = out.len().min(w.len() / cols.max(1));
+        let whole = cols.min(x.len()) / 8 * 8;
+        let mut r = 0;
+        while r + 4 <= rows {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            let mut i = 0;
+            while i < whole {
+                // SAFETY: `i + 8 <= whole <= cols`: the eight columns from
+                // `i` of rows `r..r + 4 <= rows` lie inside `w`, and `x`
+                // holds at least `whole` values.
+                unsafe {
+                    let xv = _mm256_loadu_ps(x.as_ptr().add(i));
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        let p = w.as_ptr().add((r + k) * cols + i).cast::<__m128i>();
+                        *a = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(p)), xv, *a);
+                    }
+                }
+                i += 8;
+            }
+            // Pairwise sums: lane k of the low and high halves together hold
+            // row k's total.
+            let pairs = _mm256_hadd_ps(
+                _mm256_hadd_ps(acc[0], acc[1]),
+                _mm256_hadd_ps(acc[2], acc[3]),
+            );
+            let sums = _mm_add_ps(
+                _mm256_castps256_ps128(pairs),
+                _mm256_extractf128_ps::<1>(pairs),
+            );
+            let mut four = [0f32; 4];
+            // SAFETY: `four` holds the four floats written.
+            unsafe { _mm_storeu_ps(four.as_mut_ptr(), sums) };
+            for (k, total) in four.iter_mut().enumerate() {
+                let row = &w[(r + k) * cols..(r + k + 1) * cols];
+                for c in whole..cols.min(x.len()) {
+                    *total += half::f16::from_bits(row[c]).to_f32() * x[c];
+                }
+            }
+            out[r..r + 4].copy_from_slice(&four);
+            r += 4;
+        }
+        for (o, row) in out[r..rows]
+            .iter_mut()
+            .zip(w[r * cols..].chunks_exact(cols))
+        {
+            *o = dot_f16(row, x);
+        }
     }
 
     /// `w · x` for f16 bit patterns `w`, converted eight at a time.
@@ -474,6 +543,21 @@ mod tests {
             half.add_row_to(r, &mut ya);
             full.add_row_to(r, &mut yb);
             assert_eq!(ya, yb);
+        }
+        // Whole products, four rows at a time and the rest one by one.
+        for rows in [1, 4, 7, 9] {
+            let values: Vec<f32> = values(rows * cols, 8)
+                .iter()
+                .map(|&v| f16::from_f32(v).to_f32())
+                .collect();
+            let half = Matrix::new(values.clone(), cols);
+            let full = Matrix::with_simd(values, cols, Simd::Portable);
+            let (mut a, mut b) = (vec![0.0; rows], vec![0.0; rows]);
+            half.product(&x, &mut a);
+            full.product(&x, &mut b);
+            for (r, (a, b)) in a.iter().zip(&b).enumerate() {
+                assert!((a - b).abs() < 1e-5, "{rows} rows, row {r}: {a} vs {b}");
+            }
         }
         // One value that is not an f16 number keeps the whole matrix f32.
         let mut mixed = halves;
