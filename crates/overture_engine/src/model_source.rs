@@ -64,13 +64,16 @@ impl PieceSource for ModelSource {
             .composer
             .compose(&request)
             .map_err(GenerateError::compose)?;
+        let layered: Vec<_> = job.mood.layers.iter().map(|l| l.role).collect();
+        // Only the layered roles need stems of their own: the others share
+        // one, and one reverb.
         let settings = RenderSettings {
             sample_rate: job.sample_rate,
+            own_stems: Some(layered.clone()),
             ..RenderSettings::default()
         };
         let rendered =
             render(&arrangement, &self.palettes[name], &settings).map_err(GenerateError::render)?;
-        let layered: Vec<_> = job.mood.layers.iter().map(|l| l.role).collect();
         Ok(Piece::from_rendered(
             job.key.clone(),
             arrangement,
