@@ -325,91 +325,40 @@ impl FromStr for PlanTable {
     }
 }
 
-/// Diatonic shifts tried when fitting a restated bar, in order of preference.
-const SHIFTS: [i32; 7] = [0, 1, -1, 2, -2, 3, -3];
-
-/// Chromatic transpositions (semitones) tried for an exact restatement, in
-/// order of preference.
+/// Chromatic transpositions (semitones) tried for a restatement, in order
+/// of preference.
 const TRANSPOSITIONS: [i32; 13] = [0, 5, -5, 7, -7, 2, -2, 3, -3, 4, -4, 9, -9];
 
-/// How much worse a fit (in beat weights, see [`restate`]) an exact
-/// restatement may be than the best diatonic one and still be preferred:
-/// one downbeat, or two other beats.
-const EXACT_SLACK: u32 = 2;
-
-/// Restates a bar's melody over a new chord, keeping its rhythm: `source`
+/// Restates a bar's melody over a new chord, keeping its intervals: `source`
 /// (sixteenth position, pitch) moved to fit `chord_tones` (pitch classes),
 /// judged by how many of its beat notes (positions 0, 4, 8, 12; the
 /// downbeat counts twice) are chord tones.
 ///
-/// A restatement keeps the bar's intervals exactly where it can, as the
-/// corpus's restated bars do (a [`BarPlan::Restate`] is a bar with an
-/// earlier bar's rhythm and semitone intervals): the source moved by a
-/// number of semitones (0, ±5, ±7, ±2, ±3, ±4, ±9, in that order of
-/// preference) that keeps every note in the key. Where no such move fits the
-/// chord within two beat weights of the best diatonic move (by 0, ±1, ±2, ±3
-/// scale steps, which keeps the contour but changes some intervals between
-/// major and minor), the diatonic move is taken. `scale` marks the key's
-/// pitch classes (a C tonic); in a diatonic move a note outside it moves
-/// with the scale note below it. The result is moved by whole octaves into
+/// A restatement keeps the bar's intervals exactly, as the corpus's
+/// restated bars do (a [`BarPlan::Restate`] is a bar with an earlier bar's
+/// rhythm and semitone intervals, and a [`BarPlan::Intervals`] bar has
+/// them in a rhythm of its own): the source moved by the number of
+/// semitones (0, ±5, ±7, ±2, ±3, ±4, ±9; the first in that order among the
+/// best fits) that keeps every note in the key, however much better a move
+/// by scale steps would fit the chord. A source with notes outside the key
+/// that no move brings into it stays where it is. `scale` marks the key's
+/// pitch classes (a C tonic). The result is moved by whole octaves into
 /// `range` where its span allows.
+///
+/// (Until the intervals kind, a diatonic move by 0, ±1, ±2 or ±3 scale
+/// steps was taken where it fitted the chord by more than two beat weights
+/// better, changing some steps between major and minor; the eval of
+/// 2026-12-02 measured that keeping the intervals always adds 4 motif bars
+/// in 1,600 and leaves the strong-beat chord-tone ratio at 0.981.)
 pub fn restate(
     source: &[(u32, u8)],
     chord_tones: [bool; 12],
     scale: [bool; 12],
     range: (u8, u8),
 ) -> Vec<u8> {
-    fit(source, chord_tones, scale, range, EXACT_SLACK)
-}
-
-/// Moves a bar's pitches onto a new chord keeping their intervals, for a
-/// bar that takes them in a rhythm of its own ([`BarPlan::Intervals`]): as
-/// [`restate`], but an exact move that keeps every note in the key is taken
-/// however much better a diatonic move would fit (such a bar repeats
-/// nothing else, so a diatonic move that changes its steps would leave it
-/// repeating nothing); only where no exact move keeps the key (a source
-/// outside it) is the diatonic one taken. The fit is judged at `source`'s
-/// positions, the rhythm the intervals came with.
-pub fn restate_intervals(
-    source: &[(u32, u8)],
-    chord_tones: [bool; 12],
-    scale: [bool; 12],
-    range: (u8, u8),
-) -> Vec<u8> {
-    fit(source, chord_tones, scale, range, u32::MAX)
-}
-
-/// [`restate`] with the slack an exact move is given.
-fn fit(
-    source: &[(u32, u8)],
-    chord_tones: [bool; 12],
-    scale: [bool; 12],
-    range: (u8, u8),
-    slack: u32,
-) -> Vec<u8> {
-    let degrees: Vec<i32> = (0..12).filter(|&pc| scale[pc as usize]).collect();
-    if degrees.is_empty() || source.is_empty() {
-        return source.iter().map(|s| s.1).collect();
+    if source.is_empty() {
+        return Vec::new();
     }
-    let n = degrees.len() as i32;
-    // A pitch as (scale index over all octaves, semitones above that note).
-    let split = |p: i32| -> (i32, i32) {
-        let (octave, pc) = (p.div_euclid(12), p.rem_euclid(12));
-        let i = degrees.iter().rposition(|&d| d <= pc).unwrap_or(0) as i32;
-        (octave * n + i, pc - degrees[i as usize])
-    };
-    let join = |index: i32, extra: i32| -> i32 {
-        index.div_euclid(n) * 12 + degrees[index.rem_euclid(n) as usize] + extra
-    };
-    let shifted = |d: i32| -> Vec<i32> {
-        source
-            .iter()
-            .map(|&(_, p)| {
-                let (i, extra) = split(i32::from(p));
-                join(i + d, extra)
-            })
-            .collect()
-    };
     let score = |pitches: &[i32]| -> u32 {
         source
             .iter()
@@ -418,31 +367,20 @@ fn fit(
             .map(|((pos, _), _)| if *pos == 0 { 2 } else { 1 })
             .sum()
     };
-    let best_of = |candidates: &mut dyn Iterator<Item = Vec<i32>>| -> Option<(Vec<i32>, u32)> {
-        let mut best: Option<(Vec<i32>, u32)> = None;
-        for candidate in candidates {
-            let s = score(&candidate);
-            if best.as_ref().is_none_or(|b| s > b.1) {
-                best = Some((candidate, s));
-            }
+    let in_key = |pitches: &[i32]| pitches.iter().all(|p| scale[p.rem_euclid(12) as usize]);
+    let mut best: Vec<i32> = source.iter().map(|&(_, p)| i32::from(p)).collect();
+    let mut best_score = None;
+    for t in TRANSPOSITIONS {
+        let candidate: Vec<i32> = source.iter().map(|&(_, p)| i32::from(p) + t).collect();
+        if !(in_key(&candidate) || t == 0) {
+            continue;
         }
-        best
-    };
-    let (diatonic, diatonic_score) =
-        best_of(&mut SHIFTS.iter().map(|&d| shifted(d))).expect("SHIFTS is not empty");
-    let in_key = |pitches: &Vec<i32>| pitches.iter().all(|p| scale[p.rem_euclid(12) as usize]);
-    let exact = best_of(
-        &mut TRANSPOSITIONS
-            .iter()
-            .map(|&t| source.iter().map(|&(_, p)| i32::from(p) + t).collect())
-            .filter(|c: &Vec<i32>| {
-                in_key(c) || c.iter().zip(source).all(|(p, s)| *p == i32::from(s.1))
-            }),
-    );
-    let best = match exact {
-        Some((exact, s)) if s.saturating_add(slack) >= diatonic_score => exact,
-        _ => diatonic,
-    };
+        let s = score(&candidate);
+        if best_score.is_none_or(|b| s > b) {
+            best = candidate;
+            best_score = Some(s);
+        }
+    }
     let (lo, hi) = (
         *best.iter().min().expect("non-empty"),
         *best.iter().max().expect("non-empty"),
@@ -599,7 +537,7 @@ mod tests {
     }
 
     #[test]
-    fn a_restated_bar_keeps_its_rhythm_and_moves_by_scale_steps_onto_the_new_chord() {
+    fn a_restated_bar_keeps_its_intervals_moved_in_the_key_onto_the_new_chord() {
         let major = {
             let mut s = [false; 12];
             for pc in [0, 2, 4, 5, 7, 9, 11] {
@@ -620,20 +558,20 @@ mod tests {
             restate(&source, tones(&[0, 4, 7]), major, (48, 96)),
             [60, 64, 67, 65]
         );
-        // Over D minor: one scale step up, D F A G.
+        // Over D minor: a fourth down, G B D C, keeps every interval in the
+        // key, with one beat note on the chord; one scale step up (D F A G)
+        // would put all three there but changes the steps (3, 4 for 4, 3).
         assert_eq!(
             restate(&source, tones(&[2, 5, 9]), major, (48, 96)),
-            [62, 65, 69, 67]
+            [55, 59, 62, 60]
         );
-        // Over G: three scale steps down (G B D C) puts every beat on the
-        // chord; three up (F A C B) would put none.
+        // Over G the same move puts every beat note on the chord.
         assert_eq!(
             restate(&source, tones(&[7, 11, 2]), major, (48, 96)),
             [55, 59, 62, 60]
         );
-        // C E G over D minor: F A C keeps its intervals exactly with two of
-        // its three beat notes on the chord, within two beat weights of the
-        // diatonic D F A (all three), so the exact restatement is taken.
+        // C E G over D minor: of the moves that keep the key, F A C puts
+        // the most beat notes on the chord.
         assert_eq!(
             restate(
                 &[(0, 60), (4, 64), (8, 67)],
@@ -643,12 +581,16 @@ mod tests {
             ),
             [65, 69, 72]
         );
-        // For a bar that keeps only the intervals, the exact move is taken
-        // however poorly it fits: over D minor, G B D C (a fourth down, in
-        // the key, one beat note on the chord) rather than D F A G.
+        // A chromatic bar (C C# D) has no move that keeps the key: it stays
+        // where it is, though D D# E would put its downbeat on G.
         assert_eq!(
-            restate_intervals(&source, tones(&[2, 5, 9]), major, (48, 96)),
-            [55, 59, 62, 60]
+            restate(
+                &[(0, 60), (4, 61), (8, 62)],
+                tones(&[7, 11, 2]),
+                major,
+                (48, 96)
+            ),
+            [60, 61, 62]
         );
         // Out of range: moved by octaves as a block.
         assert_eq!(

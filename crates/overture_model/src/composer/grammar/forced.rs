@@ -6,8 +6,8 @@
 //!
 //! A bar the plan has take an earlier bar's intervals in a rhythm of its own
 //! ([`BarPlan::Intervals`]) is forced by pitch, not by position: its
-//! pitches are the earlier bar's moved exactly onto the new chord
-//! ([`restate_intervals`]), and the network places them, choosing where
+//! pitches are the earlier bar's moved onto the new chord as a restatement
+//! moves them (exactly, in the key: [`restate`]), and the network places them, choosing where
 //! the bar's melody onsets go and how long they last, while the grammar
 //! holds it to exactly that many onsets ([`Sequence::intervals_filter`]).
 
@@ -18,7 +18,7 @@ use rand_core::SeedableRng;
 use super::{Expect, Sequence};
 use crate::{
     composer::{Request, draw::draw, rules},
-    form_plan::{BarPlan, FormPlan, PLAN_BARS, PlanTable, restate, restate_intervals},
+    form_plan::{BarPlan, FormPlan, PLAN_BARS, PlanTable, restate},
     tokens::{self, Part, Token, TokenId},
 };
 
@@ -145,7 +145,7 @@ impl Sequence {
         if let BarPlan::Intervals(_) = self.plan.0[bar as usize % PLAN_BARS] {
             if source.len() >= 3 {
                 let notes: Vec<(u32, u8)> = source.iter().map(|s| (s.0, s.1)).collect();
-                let pitches = restate_intervals(
+                let pitches = restate(
                     &notes,
                     rules::chord_tones(root, q),
                     self.scale,
