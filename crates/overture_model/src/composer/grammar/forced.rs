@@ -272,8 +272,8 @@ impl Sequence {
         let before = self.candidates.clone();
         let pos = self.pos.min(tokens::POSITIONS - 1);
         // A melody onset may still go at this position.
-        let here = matches!(self.expect, Expect::AfterPos | Expect::Body)
-            && self.last_pitch.is_none();
+        let here =
+            matches!(self.expect, Expect::AfterPos | Expect::Body) && self.last_pitch.is_none();
         // Positions after this one.
         let later = tokens::POSITIONS - 1 - pos;
         let bar = self.bars_started.saturating_sub(1);
@@ -294,26 +294,27 @@ impl Sequence {
             on_source
                 && (left == 0
                     || (tokens::POSITIONS.saturating_sub(first) == left
-                        && source.get(k..).is_some_and(|rest| {
-                            rest.iter().copied().eq(first..tokens::POSITIONS)
-                        })))
+                        && source
+                            .get(k..)
+                            .is_some_and(|rest| rest.iter().copied().eq(first..tokens::POSITIONS))))
         };
         let skip_ok = later >= left && !only_source(on_source, k, left, pos + 1);
         let mut melody = Vec::new();
-        self.candidates.retain(|&(id, score)| match Token::from_id(id) {
-            Some(Token::Pitch(Part::Melody, _)) => {
-                melody.push(score);
-                false
-            }
-            Some(Token::Pitch(..)) => !here || left == 0 || skip_ok,
-            Some(Token::Position(q)) => {
-                left == 0
-                    || (tokens::POSITIONS.saturating_sub(q) >= left
-                        && !only_source(on_source, k, left, q))
-            }
-            Some(Token::Bar | Token::Eos) => left == 0,
-            _ => true,
-        });
+        self.candidates
+            .retain(|&(id, score)| match Token::from_id(id) {
+                Some(Token::Pitch(Part::Melody, _)) => {
+                    melody.push(score);
+                    false
+                }
+                Some(Token::Pitch(..)) => !here || left == 0 || skip_ok,
+                Some(Token::Position(q)) => {
+                    left == 0
+                        || (tokens::POSITIONS.saturating_sub(q) >= left
+                            && !only_source(on_source, k, left, q))
+                }
+                Some(Token::Bar | Token::Eos) => left == 0,
+                _ => true,
+            });
         if left == 0 {
             if self.candidates.is_empty() {
                 self.push_harmony_instead(logits, temperature);
