@@ -111,11 +111,11 @@ pub struct Request {
     /// Main sections follow a form plan drawn (per seed) from the plans of
     /// POP909's 8-bar windows ([`crate::form_plan`]): a planned bar
     /// restates an earlier bar's melody rhythm, and where the plan says so
-    /// its intervals too (exactly where a transposition in the key fits the
-    /// bar's new chord, else its contour by scale steps). Sections of more
-    /// than eight bars are phrases of eight, and every second phrase opens
-    /// by returning to the first four bars of the one before it (every part
-    /// and chord), then goes on afresh. Default:
+    /// its intervals too (transposed in the key to fit the bar's new
+    /// chord), or takes that bar's intervals in a rhythm of its own.
+    /// Sections of more than eight bars are phrases of eight, and every
+    /// second phrase opens by returning to the first four bars of the one
+    /// before it (every part and chord), then goes on afresh. Default:
     /// [`Request::DEFAULT_FORM_PLAN`].
     #[serde(default = "default_form_plan")]
     pub form_plan: bool,
