@@ -97,6 +97,7 @@ fn a_tiny_counter_line_trains_its_loss_falls_and_it_round_trips_through_its_file
         arousal: 0.4,
         intensity: 0.5,
         seed: 11,
+        form_plan: true,
     };
     let a = loaded.play(&arr, &r).unwrap().unwrap();
     assert_eq!(Some(a.clone()), memory.play(&arr, &r).unwrap());
@@ -114,6 +115,7 @@ fn the_same_request_gives_the_same_line_and_seeds_differ() {
         arousal: 0.2,
         intensity: 0.5,
         seed: 5,
+        form_plan: true,
     };
     let a = counter.play(&arr, &r).unwrap().unwrap();
     assert!(!a.notes.is_empty());
