@@ -305,9 +305,7 @@ impl CounterLine {
                     .iter()
                     .find_map(|c| c.chord);
                 form = match plans.get(b) {
-                    Some(&p) if !restated[b] => {
-                        plan::bar_form(&line, p, chord, contexts[s].minor)
-                    }
+                    Some(&p) if !restated[b] => plan::bar_form(&line, p, chord, contexts[s].minor),
                     _ => [StepForm::Free; STEPS_PER_BAR],
                 };
             }
@@ -319,7 +317,8 @@ impl CounterLine {
             let full = onsets >= max_onsets(contexts[s].density);
             let source = s.checked_sub(back).map(|x| line.events[x]);
             let (starting, was_copying) = (!copying, copying);
-            let onset_forced = matches!(step_form, StepForm::Onset | StepForm::Event(Event::Note(_)));
+            let onset_forced =
+                matches!(step_form, StepForm::Onset | StepForm::Event(Event::Note(_)));
             copying = match source {
                 Some(_) if restated[s / STEPS_PER_BAR] => true,
                 // A note held across the end of a restated run goes on,

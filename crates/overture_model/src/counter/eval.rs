@@ -330,11 +330,7 @@ pub fn evaluate_counter(
 impl CounterReport {
     /// The report as Markdown tables.
     pub fn to_markdown(&self) -> String {
-        let (h, g, u) = (
-            &self.held_out,
-            &self.generated,
-            &self.generated_unplanned,
-        );
+        let (h, g, u) = (&self.held_out, &self.generated, &self.generated_unplanned);
         let mut md = format!(
             "# Counter-line evaluation: `{}`\n\n{} parameters; held-out loss {:.3} nats per step.\n\
              Held-out: {} POP909 BRIDGE 8-bar main windows; generated: {} 8-bar mains ({} moods × {} seeds).\n\n\

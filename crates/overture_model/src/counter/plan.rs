@@ -317,10 +317,7 @@ mod tests {
             err("# counter plans\n7\t. r0 s0 . . . . s9\n"),
             "line 2: bar 7: `s9` refers to bar 9, expected an earlier bar"
         );
-        assert_eq!(
-            err("7\t. r0 . .\n"),
-            "line 1: expected 8 bars, found 4"
-        );
+        assert_eq!(err("7\t. r0 . .\n"), "line 1: expected 8 bars, found 4");
     }
 
     #[test]
