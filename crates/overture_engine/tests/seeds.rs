@@ -193,3 +193,38 @@ fn how_the_drums_are_played_changes_the_drums_and_the_stems_not_the_seed() {
         reference.track(Role::Drums).unwrap().notes.len()
     );
 }
+
+#[test]
+fn a_redefined_stinger_is_composed_again_and_its_playback_fields_keep_it() {
+    use overture_engine::score::Stinger;
+
+    let mood = explore();
+    let key = |s: &Stinger| PieceKey::new(&mood, SEED, Part::Stinger(0)).with_stinger(s);
+    let hit = Stinger::new("hit");
+    let base = key(&hit);
+    // What shapes its notes: its name, length and arousal shift.
+    for other in [
+        Stinger::new("fanfare"),
+        Stinger {
+            bars: 2,
+            ..hit.clone()
+        },
+        Stinger {
+            arousal_shift: 0.5,
+            ..hit.clone()
+        },
+    ] {
+        let k = key(&other);
+        assert_ne!(k.composition_seed(), base.composition_seed(), "{other:?}");
+        assert_ne!(k, base, "{other:?}");
+    }
+    // Where and how loud it plays do not.
+    let placed = Stinger {
+        quantize: Quantize::Bar,
+        duck_db: 0.0,
+        ..hit.clone()
+    };
+    assert_eq!(key(&placed), base);
+    // And the mood's other parts are keyed as before.
+    assert_ne!(base, PieceKey::new(&mood, SEED, Part::Stinger(0)));
+}
