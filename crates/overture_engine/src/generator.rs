@@ -71,9 +71,17 @@ impl PieceJob {
         request.drumming = spec.drumming;
         request.intensity = 0.6;
         match (part, &self.stinger) {
-            (Part::Main(_), _) => {
+            (Part::Main(n), _) => {
                 request.bars = spec.main_bars;
                 request.motif = spec.motif;
+                // Later variants open like the first.
+                if n > 0 {
+                    let first = PieceKey {
+                        part: Part::Main(0),
+                        ..self.key.clone()
+                    };
+                    request.opening_seed = Some(first.composition_seed());
+                }
             }
             (Part::Stinger(_), Some(s)) => {
                 request.bars = s.bars;

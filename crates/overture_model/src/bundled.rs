@@ -2,7 +2,7 @@
 //! and the tests work from any folder on any machine.
 //!
 //! With the default `bundled` feature, [`composer`] returns the
-//! `pop909-small` composer's weights and config (about 3.7 MB, read from
+//! `pop909-small` composer's weights and config (about 1.9 MB, read from
 //! `models/` at compile time). Without it, the bytes are absent and
 //! [`composer`] returns [`ModelError::NotBundled`], so a build that only
 //! loads its own models does not carry them.

@@ -15,6 +15,10 @@ use crate::{
     transformer::ModelConfig,
 };
 
+/// The fewest bytes a parameter takes in a weights file (f16 storage; f32
+/// takes four).
+pub const MIN_BYTES_PER_PARAMETER: u64 = 2;
+
 /// Format version of the JSON file.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -141,20 +145,21 @@ pub fn parse_model_json<T: serde::de::DeserializeOwned>(
     Ok(file)
 }
 
-/// Refuses safetensors `weights` shorter than the f32 `parameters` of the
-/// `what`'s shape, before any memory is taken for the network.
+/// Refuses safetensors `weights` shorter than the `parameters` of the
+/// `what`'s shape take (at least [`MIN_BYTES_PER_PARAMETER`] each), before
+/// any memory is taken for the network.
 pub fn check_weights_len(
     weights: &[u8],
     parameters: usize,
     what: &str,
     weights_path: &Path,
 ) -> Result<(), ModelError> {
-    let needed = parameters as u64 * 4;
+    let needed = parameters as u64 * MIN_BYTES_PER_PARAMETER;
     if (weights.len() as u64) < needed {
         return Err(ModelError::Weights {
             path: weights_path.to_path_buf(),
             message: format!(
-                "not a valid safetensors file for this {what}'s shape (truncated, or another shape?): {} bytes, less than the {needed} bytes of the {parameters} parameters its config describes",
+                "not a valid safetensors file for this {what}'s shape (truncated, or another shape?): {} bytes, less than the {needed} bytes (two per parameter, in f16) of the {parameters} parameters its config describes",
                 weights.len()
             ),
         });
@@ -190,6 +195,54 @@ pub fn save_weights(varmap: &VarMap, path: &Path) -> Result<(), ModelError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Rewrites the safetensors file `weights` with every tensor stored as f16,
+/// atomically, and returns the largest change of a value (relative to the
+/// largest value of its tensor). Loading converts back to f32, so the network
+/// then computes with exactly the f16 values, and the sampling stepper keeps
+/// them as f16, which halves the memory it reads per token.
+pub fn store_half(weights: &Path) -> Result<f32, ModelError> {
+    let err = |message: String| ModelError::Weights {
+        path: weights.to_path_buf(),
+        message,
+    };
+    let tensors = candle_core::safetensors::load(weights, &Device::Cpu)
+        .map_err(|e| err(format!("not a valid safetensors file: {e}")))?;
+    let mut worst = 0f32;
+    let mut half = std::collections::HashMap::new();
+    for (name, t) in tensors {
+        let tensor_err = |e: candle_core::Error| err(format!("tensor `{name}`: {e}"));
+        let h = t.to_dtype(candle_core::DType::F16).map_err(tensor_err)?;
+        let before = t
+            .to_dtype(candle_core::DType::F32)
+            .and_then(|t| t.flatten_all())
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(tensor_err)?;
+        let after = h
+            .to_dtype(candle_core::DType::F32)
+            .and_then(|t| t.flatten_all())
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(tensor_err)?;
+        let scale = before
+            .iter()
+            .fold(0f32, |m, v| m.max(v.abs()))
+            .max(f32::MIN_POSITIVE);
+        for (a, b) in before.iter().zip(&after) {
+            worst = worst.max((a - b).abs() / scale);
+        }
+        half.insert(name, h);
+    }
+    let tmp = weights.with_extension("safetensors.tmp");
+    candle_core::safetensors::save(&half, &tmp).map_err(|e| ModelError::Weights {
+        path: tmp.clone(),
+        message: format!("cannot write: {e}"),
+    })?;
+    std::fs::rename(&tmp, weights).map_err(|source| ModelError::Io {
+        path: weights.to_path_buf(),
+        source,
+    })?;
+    Ok(worst)
 }
 
 /// Fills every variable of `varmap` from a safetensors file, requiring the

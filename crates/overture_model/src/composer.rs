@@ -61,7 +61,7 @@ pub(crate) use decode::chord_spans;
 use grammar::Sequence;
 pub use grammar::is_well_formed;
 pub use mood_set::MoodSet;
-pub use request::{MAX_BARS, Request, Sampling};
+pub use request::{MAX_BARS, OPENING_BARS, Request, Sampling};
 
 use crate::{
     bundled::ModelLocation,
@@ -109,22 +109,23 @@ const SECTION_CHUNK: u32 = 8;
 /// Bars of a main section's opening that its next eight-bar phrase restates.
 const RETURN_BARS: u32 = 4;
 
-/// Every parameter is an f32 in the weights: a config that asks for more than
-/// `size` bytes hold is refused before memory is taken for the network.
+/// Every parameter takes at least two bytes in the weights (f16; f32 takes
+/// four): a config that asks for more than `size` bytes hold is refused
+/// before memory is taken for the network.
 fn check_weights_size(
     file: &ModelFile,
     size: u64,
     weights: &Path,
     config: &Path,
 ) -> Result<(), ModelError> {
-    let needed = file.config.parameters() as u64 * 4;
+    let needed = file.config.parameters() as u64 * checkpoint::MIN_BYTES_PER_PARAMETER;
     if size >= needed {
         return Ok(());
     }
     Err(ModelError::Weights {
         path: weights.to_path_buf(),
         message: format!(
-            "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {size} bytes, less than the {needed} bytes of the {} parameters its config {} describes",
+            "not a valid safetensors file for this network shape (truncated, or a model of another shape?): {size} bytes, less than the {needed} bytes (two per parameter, in f16) of the {} parameters its config {} describes",
             file.config.parameters(),
             config.display()
         ),
@@ -281,6 +282,9 @@ impl Composer {
         for r in requests {
             r.validate()?;
         }
+        // Requests made here for siblings' openings (`Request::opening_seed`),
+        // numbered after `requests`.
+        let mut extra: Vec<Request> = Vec::new();
         // Long sections are written in chunks of up to eight bars.
         let mut seqs = Vec::new();
         for (ri, r) in requests.iter().enumerate() {
@@ -298,6 +302,13 @@ impl Composer {
                 ));
             }
         }
+        // A main variant that shares its sibling's opening: its first chunk
+        // is sampled after the sibling's first chunk (one of this batch's,
+        // or one sampled here for it alone), opening with its first bars.
+        let opens_like = |s: &Sequence| {
+            let r = &requests[s.request];
+            r.section == SectionKind::Main && r.opening_seed.is_some() && s.first_bar == 0
+        };
         // A main section's second phrase of eight bars (and every other one
         // after it) returns to the opening of the phrase before it: its
         // chunk is sampled after that one, opening with its first bars.
@@ -308,9 +319,56 @@ impl Composer {
                 && (s.first_bar / SECTION_CHUNK) % 2 == 1
                 && s.bars() > RETURN_BARS
         };
+        let (mut themed, seqs): (Vec<Sequence>, Vec<Sequence>) =
+            seqs.into_iter().partition(opens_like);
         let (mut later, mut seqs): (Vec<Sequence>, Vec<Sequence>) =
             seqs.into_iter().partition(returns);
+        // The sibling each themed variant opens like: its request, and the
+        // index of its first chunk in `seqs` (added when not in the batch).
+        let sibling = |r: &Request| Request {
+            seed: r.opening_seed.unwrap_or(r.seed),
+            opening_seed: None,
+            ..*r
+        };
+        let in_batch = seqs.len();
+        let mut openings = Vec::with_capacity(themed.len());
+        for s in &themed {
+            let wanted = sibling(&requests[s.request]);
+            let found = seqs.iter().position(|o| {
+                o.first_bar == 0
+                    && if o.request < requests.len() {
+                        requests[o.request] == wanted
+                    } else {
+                        extra[o.request - requests.len()] == wanted
+                    }
+            });
+            let at = found.unwrap_or_else(|| {
+                extra.push(wanted);
+                seqs.push(Sequence::new(
+                    requests.len() + extra.len() - 1,
+                    &wanted,
+                    0,
+                    s.bars(),
+                    wanted.bars <= SECTION_CHUNK,
+                    self.model.config().max_len,
+                    &self.file.calibration,
+                ));
+                seqs.len() - 1
+            });
+            openings.push(at);
+        }
         let mut sampled = self.run(&mut seqs)?;
+        if !themed.is_empty() {
+            themed = themed
+                .into_iter()
+                .zip(&openings)
+                .map(|(s, &o)| s.returning_to(&seqs[o], OPENING_BARS))
+                .collect();
+            sampled += self.run(&mut themed)?;
+        }
+        // Chunks sampled only to be opened like are not part of the output.
+        seqs.truncate(in_batch);
+        seqs.extend(themed);
         if !later.is_empty() {
             later = later
                 .into_iter()
@@ -326,8 +384,8 @@ impl Composer {
                 .collect();
             sampled += self.run(&mut later)?;
             seqs.extend(later);
-            seqs.sort_by_key(|s| (s.request, s.first_bar));
         }
+        seqs.sort_by_key(|s| (s.request, s.first_bar));
         let mut out = Vec::with_capacity(requests.len());
         for (ri, r) in requests.iter().enumerate() {
             let mut arr = self.decode(r, seqs.iter().filter(|s| s.request == ri));

@@ -51,6 +51,6 @@ pub mod train;
 pub mod transformer;
 
 pub use bundled::ModelLocation;
-pub use composer::{Composer, MoodSet, Request, Sampling};
+pub use composer::{Composer, MoodSet, OPENING_BARS, Request, Sampling};
 pub use error::ModelError;
 pub use motif::Motif;

@@ -199,3 +199,71 @@ fn a_16_bar_main_returns_to_its_opening_phrase_and_goes_on_differently() {
         }
     }
 }
+
+#[test]
+fn a_mood_s_main_variants_open_with_one_motif_and_go_on_differently() {
+    use overture_core::mood::Mood;
+    use overture_model::{Composer, OPENING_BARS, Request};
+
+    let composer = Composer::load(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pop909-small"),
+    )
+    .unwrap();
+    for (i, (valence, arousal)) in [(0.5, 0.4), (-0.6, -0.3)].into_iter().enumerate() {
+        let mut main = Request::new(Mood::new(valence, arousal).unwrap(), SectionKind::Main);
+        main.seed = 10 + i as u64;
+        let set = composer.compose_set(&main, 2, 2, 3).unwrap();
+        let first = &set.mains[0];
+        for (v, variant) in set.mains.iter().enumerate().skip(1) {
+            for role in [Role::Melody, Role::Bass, Role::Harmony] {
+                let (a, b) = (first.track(role).unwrap(), variant.track(role).unwrap());
+                let opening = phrase(a, 0, OPENING_BARS);
+                assert!(!opening.is_empty(), "{role:?}, mood {i}");
+                assert_eq!(
+                    phrase(b, 0, OPENING_BARS),
+                    opening,
+                    "{role:?}, variant {v}, mood {i}"
+                );
+            }
+            let chords = |arr: &overture_core::arrangement::Arrangement| -> Vec<_> {
+                arr.chords
+                    .iter()
+                    .filter(|c| c.start < OPENING_BARS * 1920)
+                    .map(|c| (c.start, c.chord))
+                    .collect()
+            };
+            assert_eq!(chords(variant), chords(first), "variant {v}, mood {i}");
+            // The rest is the variant's own.
+            let rest = |arr: &overture_core::arrangement::Arrangement| {
+                phrase(
+                    arr.track(Role::Melody).unwrap(),
+                    OPENING_BARS,
+                    8 - OPENING_BARS,
+                )
+            };
+            assert_ne!(rest(variant), rest(first), "variant {v}, mood {i}");
+        }
+        // A variant composed on its own, its sibling's opening sampled for
+        // it alone, is the variant of the set.
+        let alone = composer
+            .compose(&Request {
+                seed: main.seed + 2,
+                opening_seed: Some(main.seed),
+                ..main
+            })
+            .unwrap();
+        assert_eq!(alone.tracks, set.mains[2].tracks, "mood {i}");
+        // Asked for no shared opening, variants share nothing.
+        let own = composer
+            .compose(&Request {
+                seed: main.seed + 2,
+                ..main
+            })
+            .unwrap();
+        assert_ne!(
+            phrase(own.track(Role::Melody).unwrap(), 0, OPENING_BARS),
+            phrase(first.track(Role::Melody).unwrap(), 0, OPENING_BARS),
+            "mood {i}"
+        );
+    }
+}

@@ -15,6 +15,7 @@ use overture_core::{
     arrangement::Arrangement,
     note::Note,
     section::SectionKind,
+    time::Tempo,
     track::{Role, Track},
 };
 
@@ -66,6 +67,13 @@ pub struct RenderSettings {
     pub stem_loudness: StemLoudness,
     /// Block or per-sample processing.
     pub processing: Processing,
+    /// Which tracks get a stem of their own: `None` (the default) every
+    /// track; `Some(roles)` the tracks of these roles, and every other track
+    /// shares one stem (see [`Stem::shared`]). A shared stem runs the
+    /// palette's reverb once for all its tracks (the reverb is linear, so
+    /// this is the sum of their own stems to float rounding) and is the
+    /// cheaper render when only the layered roles need stems of their own.
+    pub own_stems: Option<Vec<Role>>,
 }
 
 impl Default for RenderSettings {
@@ -76,6 +84,7 @@ impl Default for RenderSettings {
             true_peak_dbtp: -1.0,
             stem_loudness: StemLoudness::Balanced,
             processing: Processing::Block,
+            own_stems: None,
         }
     }
 }
@@ -110,15 +119,19 @@ impl RenderSettings {
     }
 }
 
-/// One track rendered to audio.
+/// One track rendered to audio (or several, see [`shared`](Self::shared)).
 #[derive(Debug, Clone)]
 pub struct Stem {
-    /// The track's role.
+    /// The track's role (a shared stem: its first track's).
     pub role: Role,
-    /// The track's name.
+    /// The track's name (a shared stem: its tracks' names joined by ` + `).
     pub name: String,
     /// The audio.
     pub audio: StereoBuffer,
+    /// The other tracks' roles mixed into this stem, in role order: empty
+    /// unless [`RenderSettings::own_stems`] left more than one track without
+    /// a stem of its own.
+    pub shared: Vec<Role>,
 }
 
 /// A rendered section: stems, their mix and where the loop is.
@@ -176,84 +189,57 @@ pub fn render_with_progress(
     let mut stems = Vec::new();
     let mut tracks: Vec<&Track> = arrangement.tracks.iter().collect();
     tracks.sort_by_key(|t| t.role);
+    let own = |role: Role| {
+        settings
+            .own_stems
+            .as_ref()
+            .is_none_or(|own| own.contains(&role))
+    };
+    // Tracks without a stem of their own share one when there are several.
+    let sharing = tracks.iter().filter(|t| !own(t.role)).count() > 1;
+    let mut shared: Option<Shared> = None;
     for track in tracks {
         let instrument = palette.instrument(track.role);
-        let reverb = instrument.reverb_send > 0.0;
-        let reverb_tail = if reverb {
-            reverb_tail(&palette.reverb, sr)
-        } else {
-            0
+        let room = &palette.reverb;
+        let mut placed = || {
+            done += 1;
+            progress(done, total_notes);
         };
-        // Room for the section, release tails and the reverb tail without
-        // reallocating (pages never written are never touched).
-        let mut mono: Vec<f32> = Vec::with_capacity(musical + reverb_tail + 8 * sr as usize);
-        mono.resize(musical, 0.0);
-        // Identical notes share a few rendered variants, played round robin.
-        let drums = matches!(instrument.source, Source::Drums(_));
-        let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
-        // The notes of each variant, in order of first appearance.
-        let mut variants: Vec<(VoiceKey, &Note, Vec<usize>)> = Vec::new();
-        let mut index: HashMap<VoiceKey, usize> = HashMap::new();
-        for note in &track.notes {
-            let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
-            let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
-            // Drums ring for their own decay, so their written length does not matter.
-            let gate = if drums { 0 } else { end - start };
-            let count = occurrences
-                .entry((note.pitch, note.velocity, gate))
-                .or_insert(0);
-            let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
-            *count += 1;
-            match index.entry(key) {
-                Entry::Occupied(e) => variants[*e.get()].2.push(start),
-                Entry::Vacant(e) => {
-                    e.insert(variants.len());
-                    variants.push((key, note, vec![start]));
-                }
-            }
-        }
-        // Each variant is rendered once, into one reused buffer, and added
-        // wherever it plays.
-        let mut voice = Vec::new();
-        for (key, note, starts) in variants {
-            render_voice(
-                instrument,
-                note,
-                key.2,
-                sr,
-                voice_seed(track.role, key),
-                settings.processing,
-                &mut soundfonts,
-                &mut voice,
-            )?;
-            for start in starts {
-                if mono.len() < start + voice.len() {
-                    mono.resize(start + voice.len(), 0.0);
-                }
-                for (o, x) in mono[start..start + voice.len()].iter_mut().zip(&voice) {
-                    *o += *x;
-                }
-                done += 1;
-                progress(done, total_notes);
-            }
-        }
+        let section = (tempo, musical);
+        let mono = render_track(
+            track,
+            instrument,
+            room,
+            settings,
+            section,
+            &mut soundfonts,
+            &mut placed,
+        )?;
         let sounding = !track.notes.is_empty();
+        if sharing && !own(track.role) {
+            let group = shared.get_or_insert_with(|| Shared::new(track));
+            group.add(track, mono, instrument, sounding);
+            continue;
+        }
+        let reverb = instrument.reverb_send > 0.0;
         let mut stereo = if reverb && sounding {
             pan_with_reverb(mono, instrument, &palette.reverb, sr)
         } else {
             pan(mono, instrument.pan)
         };
-        if looped {
-            stereo.fold_into_loop(musical);
-        } else {
-            trim_tail(&mut stereo, musical);
-        }
-        stereo.sanitize();
+        finish(&mut stereo, looped, musical);
         stems.push(Stem {
             role: track.role,
             name: track.name.clone(),
             audio: stereo,
+            shared: Vec::new(),
         });
+    }
+    if let Some(group) = shared {
+        let mut stem = group.finish(&palette.reverb, sr);
+        finish(&mut stem.audio, looped, musical);
+        let at = stems.partition_point(|s| s.role < stem.role);
+        stems.insert(at, stem);
     }
 
     // Every stem gets the same length so they line up and sum to the mix.
@@ -426,6 +412,167 @@ fn render_voice(
         }
     }
     Ok(())
+}
+
+/// A track's notes rendered and summed into one mono buffer, at least the
+/// section (`musical` frames at `tempo`) long (`note_placed` after each note
+/// is added).
+fn render_track(
+    track: &Track,
+    instrument: &Instrument,
+    room: &ReverbSettings,
+    settings: &RenderSettings,
+    (tempo, musical): (Tempo, usize),
+    soundfonts: &mut soundfont::Cache,
+    note_placed: &mut dyn FnMut(),
+) -> Result<Vec<f32>, SynthError> {
+    let sr = settings.sample_rate;
+    let reverb_tail = if instrument.reverb_send > 0.0 {
+        reverb_tail(room, sr)
+    } else {
+        0
+    };
+    // Room for the section, release tails and the reverb tail without
+    // reallocating (pages never written are never touched).
+    let mut mono: Vec<f32> = Vec::with_capacity(musical + reverb_tail + 8 * sr as usize);
+    mono.resize(musical, 0.0);
+    // Identical notes share a few rendered variants, played round robin.
+    let drums = matches!(instrument.source, Source::Drums(_));
+    let mut occurrences: HashMap<(u8, u8, usize), u32> = HashMap::new();
+    // The notes of each variant, in order of first appearance.
+    let mut variants: Vec<(VoiceKey, &Note, Vec<usize>)> = Vec::new();
+    let mut index: HashMap<VoiceKey, usize> = HashMap::new();
+    for note in &track.notes {
+        let start = tempo.ticks_to_samples(u64::from(note.start), sr) as usize;
+        let end = tempo.ticks_to_samples(u64::from(note.end()), sr) as usize;
+        // Drums ring for their own decay, so their written length does not matter.
+        let gate = if drums { 0 } else { end - start };
+        let count = occurrences
+            .entry((note.pitch, note.velocity, gate))
+            .or_insert(0);
+        let key = (note.pitch, note.velocity, gate, *count % ROUND_ROBIN);
+        *count += 1;
+        match index.entry(key) {
+            Entry::Occupied(e) => variants[*e.get()].2.push(start),
+            Entry::Vacant(e) => {
+                e.insert(variants.len());
+                variants.push((key, note, vec![start]));
+            }
+        }
+    }
+    // Each variant is rendered once, into one reused buffer, and added
+    // wherever it plays.
+    let mut voice = Vec::new();
+    for (key, note, starts) in variants {
+        render_voice(
+            instrument,
+            note,
+            key.2,
+            sr,
+            voice_seed(track.role, key),
+            settings.processing,
+            soundfonts,
+            &mut voice,
+        )?;
+        for start in starts {
+            if mono.len() < start + voice.len() {
+                mono.resize(start + voice.len(), 0.0);
+            }
+            for (o, x) in mono[start..start + voice.len()].iter_mut().zip(&voice) {
+                *o += *x;
+            }
+            note_placed();
+        }
+    }
+    Ok(mono)
+}
+
+/// Folds a main section's tails onto its start, or trims an ending
+/// section's silent tail, and clears non-finite samples.
+fn finish(stereo: &mut StereoBuffer, looped: bool, musical: usize) {
+    if looped {
+        stereo.fold_into_loop(musical);
+    } else {
+        trim_tail(stereo, musical);
+    }
+    stereo.sanitize();
+}
+
+/// The tracks that share one stem: their dry signals, panned, and what they
+/// send to the reverb, summed, so that the reverb runs once for them all.
+struct Shared {
+    role: Role,
+    names: Vec<String>,
+    roles: Vec<Role>,
+    dry: StereoBuffer,
+    send: StereoBuffer,
+}
+
+impl Shared {
+    fn new(first: &Track) -> Self {
+        Self {
+            role: first.role,
+            names: Vec::new(),
+            roles: Vec::new(),
+            dry: StereoBuffer::default(),
+            send: StereoBuffer::default(),
+        }
+    }
+
+    /// Adds a track: panned at `dry` gain, and sent to the reverb at its
+    /// send, as [`pan_with_reverb`] mixes one track.
+    fn add(&mut self, track: &Track, mono: Vec<f32>, instrument: &Instrument, sounding: bool) {
+        if track.role != self.role {
+            self.roles.push(track.role);
+        }
+        self.names.push(track.name.clone());
+        let gains = pan_gains(instrument.pan);
+        let send = if sounding {
+            instrument.reverb_send
+        } else {
+            0.0
+        };
+        let dry = 1.0 - 0.5 * send;
+        add_panned(&mut self.dry, &mono, gains.map(|g| g * dry));
+        if send > 0.0 {
+            add_panned(&mut self.send, &mono, gains.map(|g| g * send));
+        }
+    }
+
+    /// The shared stem: the dry sum plus the reverb of the sends, with its
+    /// tail.
+    fn finish(self, room: &ReverbSettings, sample_rate: u32) -> Stem {
+        let mut audio = self.dry;
+        if !self.send.is_empty() {
+            let mut wet = self.send;
+            let n = wet.len() + reverb_tail(room, sample_rate);
+            wet.left.resize(n, 0.0);
+            wet.right.resize(n, 0.0);
+            Reverb::new(room, sample_rate).process(&mut wet.left, &mut wet.right, 0.0, 1.0);
+            if wet.len() > audio.len() {
+                std::mem::swap(&mut audio, &mut wet);
+            }
+            audio.mix_in(&wet);
+        }
+        Stem {
+            role: self.role,
+            name: self.names.join(" + "),
+            audio,
+            shared: self.roles,
+        }
+    }
+}
+
+/// Adds `mono` at `gains` (left, right) into `into`, lengthening it.
+fn add_panned(into: &mut StereoBuffer, mono: &[f32], [gl, gr]: [f32; 2]) {
+    if into.len() < mono.len() {
+        into.left.resize(mono.len(), 0.0);
+        into.right.resize(mono.len(), 0.0);
+    }
+    for ((l, r), x) in into.left.iter_mut().zip(&mut into.right).zip(mono) {
+        *l += gl * x;
+        *r += gr * x;
+    }
 }
 
 /// Equal-power gains (left, right) for a pan position.

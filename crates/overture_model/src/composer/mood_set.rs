@@ -19,7 +19,9 @@ pub struct MoodSet {
 
 impl Composer {
     /// Composes a mood set in one batch: an intro, `variants` main sections
-    /// and an outro, all in the same key and tempo.
+    /// and an outro, all in the same key and tempo. Every variant after the
+    /// first opens like the first ([`Request::opening_seed`]) unless `main`
+    /// names another opening.
     pub fn compose_set(
         &self,
         main: &Request,
@@ -37,6 +39,7 @@ impl Composer {
             requests.push(Request {
                 section: SectionKind::Main,
                 seed: main.seed.wrapping_add(u64::from(v)),
+                opening_seed: main.opening_seed.or((v > 0).then_some(main.seed)),
                 ..*main
             });
         }

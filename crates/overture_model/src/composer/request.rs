@@ -124,7 +124,20 @@ pub struct Request {
     /// written after the other parts, which it does not change.
     #[serde(default = "default_counter_line")]
     pub counter_line: bool,
+    /// A main-section variant that shares its opening with a sibling: its
+    /// first [`OPENING_BARS`] bars are the first bars (every part and
+    /// chord) of the main section this request composes with seed
+    /// `opening_seed`, and the rest is its own, sampled after them. So the
+    /// variants of one mood state one motif and go on differently, as a
+    /// composer varies a loop. `None` (the default): nothing is shared.
+    /// Other sections ignore it.
+    #[serde(default)]
+    pub opening_seed: Option<u64>,
 }
+
+/// Bars a main-section variant shares with its sibling
+/// ([`Request::opening_seed`]): the motif it opens with.
+pub const OPENING_BARS: u32 = 2;
 
 fn default_counter_line() -> bool {
     true
@@ -162,6 +175,7 @@ impl Request {
             register: None,
             form_plan: Self::DEFAULT_FORM_PLAN,
             counter_line: true,
+            opening_seed: None,
         }
     }
 

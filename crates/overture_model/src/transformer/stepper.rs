@@ -17,6 +17,10 @@ use candle_nn::{Embedding, LayerNorm, Linear};
 
 use super::{Block, Stack, Transformer};
 
+mod kernel;
+
+use kernel::{Head, Matrix, Simd};
+
 /// The layer-norm epsilon the network is built with.
 const EPS: f32 = 1e-5;
 
@@ -26,7 +30,7 @@ const EPS: f32 = 1e-5;
 pub struct Stepper {
     vocab: usize,
     /// Token embeddings, `vocab × d` (also the output projection).
-    tok: Vec<f32>,
+    tok: Matrix,
     /// Position embeddings, `max_len × d`.
     pos: Vec<f32>,
     stack: StackStepper,
@@ -42,6 +46,7 @@ pub struct StackStepper {
     max_len: usize,
     layers: Vec<StepLayer>,
     ln_f: Norm,
+    simd: Simd,
 }
 
 struct Norm {
@@ -51,9 +56,8 @@ struct Norm {
 
 /// A linear layer: `weight` is `outputs × inputs`, row-major (candle's layout).
 pub(crate) struct Dense {
-    weight: Vec<f32>,
+    weight: Matrix,
     bias: Vec<f32>,
-    inputs: usize,
 }
 
 struct StepLayer {
@@ -70,7 +74,8 @@ struct StepLayer {
 pub struct StackState {
     batch: usize,
     len: usize,
-    /// Per layer, `batch × max_len × d` keys, then the same for values.
+    /// Per layer and sequence, the keys as `d × max_len` (transposed);
+    /// the values as `max_len × d`.
     keys: Vec<Vec<f32>>,
     values: Vec<Vec<f32>>,
     x: Vec<f32>,
@@ -168,9 +173,8 @@ impl Dense {
             None => vec![0.0; outputs],
         };
         Ok(Self {
-            weight: values(linear.weight())?,
+            weight: Matrix::new(values(linear.weight())?, inputs),
             bias,
-            inputs,
         })
     }
 
@@ -183,23 +187,25 @@ impl Dense {
     /// `batch × inputs`, `output` `batch × outputs`); each weight row is read
     /// once for the whole batch.
     pub(crate) fn apply(&self, input: &[f32], output: &mut [f32]) {
-        let (n_in, n_out) = (self.inputs, self.bias.len());
+        let (n_in, n_out) = (self.weight.cols(), self.bias.len());
         let batch = input.len() / n_in;
-        for (o, (row, bias)) in self.weight.chunks_exact(n_in).zip(&self.bias).enumerate() {
+        if batch == 1 {
+            self.weight.product(input, &mut output[..n_out]);
+            add(&mut output[..n_out], &self.bias);
+            return;
+        }
+        for (o, bias) in self.bias.iter().enumerate() {
             for i in 0..batch {
-                output[i * n_out + o] = dot(row, &input[i * n_in..(i + 1) * n_in]) + bias;
+                output[i * n_out + o] =
+                    self.weight.row_dot(o, &input[i * n_in..(i + 1) * n_in]) + bias;
             }
         }
     }
 
     /// `output += self(input)` for one row.
     pub(crate) fn add_to(&self, input: &[f32], output: &mut [f32]) {
-        for ((o, row), bias) in output
-            .iter_mut()
-            .zip(self.weight.chunks_exact(self.inputs))
-            .zip(&self.bias)
-        {
-            *o += dot(row, input) + bias;
+        for (r, (o, bias)) in output.iter_mut().zip(&self.bias).enumerate() {
+            *o += self.weight.row_dot(r, input) + bias;
         }
     }
 }
@@ -218,9 +224,10 @@ fn layer(block: &Block) -> candle_core::Result<StepLayer> {
 impl Stepper {
     /// Copies `network`'s weights (f32) into a stepper.
     pub fn new(network: &Transformer) -> candle_core::Result<Self> {
+        let d = network.config().d_model;
         Ok(Self {
             vocab: network.config().vocab_size,
-            tok: values(network.tok.embeddings())?,
+            tok: Matrix::new(values(network.tok.embeddings())?, d),
             pos: values(network.pos.embeddings())?,
             stack: StackStepper::new(&network.stack)?,
         })
@@ -264,18 +271,18 @@ impl Stepper {
         let x = state.stack.input();
         for (i, &id) in ids.iter().enumerate() {
             let id = id as usize;
-            let (t, q) = (
-                &self.tok[id * d..(id + 1) * d],
-                &self.pos[p * d..(p + 1) * d],
-            );
-            for ((x, t), q) in x[i * d..(i + 1) * d].iter_mut().zip(t).zip(q) {
-                *x = t + q;
-            }
+            let x = &mut x[i * d..(i + 1) * d];
+            x.copy_from_slice(&self.pos[p * d..(p + 1) * d]);
+            self.tok.add_row_to(id, x);
         }
         let hidden = self.stack.step(&mut state.stack)?;
-        for (v, row) in self.tok.chunks_exact(d).enumerate() {
+        if b == 1 {
+            self.tok.product(hidden, &mut state.logits);
+            return Ok(&state.logits);
+        }
+        for v in 0..self.vocab {
             for i in 0..b {
-                state.logits[i * self.vocab + v] = dot(row, &hidden[i * d..(i + 1) * d]);
+                state.logits[i * self.vocab + v] = self.tok.row_dot(v, &hidden[i * d..(i + 1) * d]);
             }
         }
         Ok(&state.logits)
@@ -299,6 +306,7 @@ impl StackStepper {
             max_len: stack.max_len,
             layers,
             ln_f: norm(&stack.ln_f)?,
+            simd: Simd::detect(),
         })
     }
 
@@ -349,40 +357,34 @@ impl StackStepper {
             let (keys, values) = (&mut state.keys[li], &mut state.values[li]);
             for i in 0..b {
                 let qkv = &state.qkv[i * 3 * d..(i + 1) * 3 * d];
-                let at = (i * self.max_len + p) * d;
-                keys[at..at + d].copy_from_slice(&qkv[d..2 * d]);
-                values[at..at + d].copy_from_slice(&qkv[2 * d..]);
                 let base = i * self.max_len * d;
+                // Keys transposed (channel by channel, positions along a
+                // row), so a head's scores are rows of products added up.
+                for (c, k) in qkv[d..2 * d].iter().enumerate() {
+                    keys[base + c * self.max_len + p] = *k;
+                }
+                let at = base + p * d;
+                values[at..at + d].copy_from_slice(&qkv[2 * d..]);
                 for h in 0..self.heads {
-                    let q = &qkv[h * hd..(h + 1) * hd];
-                    let scores = &mut state.scores[..=p];
-                    let mut top = f32::NEG_INFINITY;
-                    for (j, s) in scores.iter_mut().enumerate() {
-                        let k = &keys[base + j * d + h * hd..base + j * d + (h + 1) * hd];
-                        *s = dot(q, k) * scale;
-                        top = top.max(*s);
-                    }
-                    let mut sum = 0.0;
-                    for s in scores.iter_mut() {
-                        *s = (*s - top).exp();
-                        sum += *s;
-                    }
+                    let head = Head {
+                        q: &qkv[h * hd..(h + 1) * hd],
+                        keys: &keys
+                            [base + h * hd * self.max_len..base + (h + 1) * hd * self.max_len],
+                        values: &values[base..],
+                        stride: d,
+                        offset: h * hd,
+                        len: p + 1,
+                        scale,
+                    };
                     let out = &mut state.attended[i * d + h * hd..i * d + (h + 1) * hd];
-                    out.fill(0.0);
-                    for (j, s) in scores.iter().enumerate() {
-                        let w = s / sum;
-                        let v = &values[base + j * d + h * hd..base + j * d + (h + 1) * hd];
-                        for (o, v) in out.iter_mut().zip(v) {
-                            *o += w * v;
-                        }
-                    }
+                    self.simd.attend(&head, &mut state.scores, out);
                 }
             }
             layer.proj.apply(&state.attended, &mut state.normed);
             add(&mut state.x, &state.normed);
             layer_norm(&layer.ln2, &state.x, &mut state.normed, d);
             layer.fc1.apply(&state.normed, &mut state.hidden);
-            state.hidden.iter_mut().for_each(|h| *h = gelu(*h));
+            self.simd.gelu(&mut state.hidden);
             layer.fc2.apply(&state.hidden, &mut state.normed);
             add(&mut state.x, &state.normed);
         }
@@ -407,30 +409,6 @@ fn add(x: &mut [f32], y: &[f32]) {
     for (x, y) in x.iter_mut().zip(y) {
         *x += y;
     }
-}
-
-/// GELU, tanh approximation (candle's `gelu`).
-fn gelu(x: f32) -> f32 {
-    const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-    0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh())
-}
-
-/// A dot product in sixteen independent lanes, so that it vectorizes.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    const LANES: usize = 16;
-    let mut acc = [0f32; LANES];
-    let (a_chunks, a_rest) = a.as_chunks::<LANES>();
-    let (b_chunks, b_rest) = b.as_chunks::<LANES>();
-    for (x, y) in a_chunks.iter().zip(b_chunks) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut sum: f32 = acc.iter().sum();
-    for (x, y) in a_rest.iter().zip(b_rest) {
-        sum += x * y;
-    }
-    sum
 }
 
 #[cfg(test)]
