@@ -237,24 +237,28 @@ impl Piece {
         layered: &[Role],
     ) -> Self {
         let mut stems = Vec::new();
-        let mut rest: Option<StereoBuffer> = None;
+        let mut rest: Vec<&StereoBuffer> = Vec::new();
         for stem in &rendered.stems {
             if layered.contains(&stem.role) {
                 stems.push((Some(stem.role), ClipData::from(&stem.audio)));
             } else {
-                match &mut rest {
-                    None => rest = Some(stem.audio.clone()),
-                    Some(sum) if sum.len() >= stem.audio.len() => sum.mix_in(&stem.audio),
-                    Some(sum) => {
-                        let mut longer = stem.audio.clone();
-                        longer.mix_in(sum);
-                        *sum = longer;
-                    }
-                }
+                rest.push(&stem.audio);
             }
         }
-        if let Some(rest) = rest {
-            stems.insert(0, (None, ClipData::from(&rest)));
+        // One stem for the rest: the render's shared stem as it is, or the
+        // sum of the stems not layered (the longest first, so it holds the
+        // others).
+        rest.sort_by_key(|b| std::cmp::Reverse(b.len()));
+        match rest.as_slice() {
+            [] => {}
+            [one] => stems.insert(0, (None, ClipData::from(*one))),
+            [longest, others @ ..] => {
+                let mut sum = (*longest).clone();
+                for other in others {
+                    sum.mix_in(other);
+                }
+                stems.insert(0, (None, ClipData::from(&sum)));
+            }
         }
         Self {
             key,
