@@ -257,7 +257,7 @@ pub struct CounterReport {
 /// Evaluates `counter` as `composer` plays it (the composer's own
 /// counter-line is replaced) against held-out corpus `songs`, with `seeds`
 /// seeds per mood of [`MOODS`] (8-bar mains, intensity 0.5, tonic varying
-/// with the seed).
+/// with the seed, every section its own seed).
 pub fn evaluate_counter(
     composer: Composer,
     counter: std::sync::Arc<CounterLine>,
@@ -275,14 +275,17 @@ pub fn evaluate_counter(
     let mut generated = LineStats::default();
     let mut generated_unplanned = LineStats::default();
     let mut by_arousal: Vec<(f32, LineStats)> = Vec::new();
-    for &(valence, arousal) in &MOODS {
+    for (m, &(valence, arousal)) in MOODS.iter().enumerate() {
         for seed in 0..seeds {
             let mut r = Request::new(
                 Mood::new(valence, arousal).expect("in range"),
                 SectionKind::Main,
             );
             r.bars = WINDOW_BARS as u32;
-            r.seed = u64::from(seed);
+            // Every section its own seed, as every mood of a game has (the
+            // form plan is drawn from the seed: shared seeds would draw the
+            // same few plans for every mood).
+            r.seed = 1000 * m as u64 + u64::from(seed);
             r.tonic = PitchClass::new((seed * 5 % 12) as u8);
             r.drums = false;
             let arr = composer.compose(&r)?;
