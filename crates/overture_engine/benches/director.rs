@@ -37,14 +37,15 @@ fn uncached_mood(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(8));
     // `before`: the composer as issue 16 found it, side by side in the same
     // run (every token through candle's tensor operations, the pattern
-    // drummer).
+    // drummer), and every track rendered with a reverb of its own.
     for (bars, before) in [(8, false), (8, true), (4, false)] {
         let factory: SourceFactory = if before {
             Arc::new(|| {
                 let composer = Composer::load(std::path::Path::new(MODEL))
                     .map_err(SourceError::model)?
                     .with_reference_steps(true);
-                Ok(Box::new(ModelSource::new(composer)) as Box<dyn PieceSource>)
+                let source = ModelSource::new(composer).with_shared_stem(false);
+                Ok(Box::new(source) as Box<dyn PieceSource>)
             })
         } else {
             ModelSource::factory(MODEL)
@@ -77,7 +78,7 @@ fn uncached_mood(c: &mut Criterion) {
         };
         make(&mut generator); // Loads the model.
         let before = if before {
-            ", before (candle steps, pattern drums)"
+            ", before (candle steps, pattern drums, a reverb per track)"
         } else {
             ""
         };

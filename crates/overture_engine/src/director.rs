@@ -216,9 +216,19 @@ impl Director {
             }
         }
         self.stingers.clear();
+        // Pieces of the new score's moods stay, stingers only as defined
+        // now (`is_current`).
+        let stingers: Vec<PieceKey> = self
+            .score
+            .mood_ids()
+            .flat_map(|m| (0..self.score.stingers.len() as u32).map(move |i| (m, Part::Stinger(i))))
+            .map(|(m, part)| self.key(m, part))
+            .collect();
         let keys = &self.moods.keys;
-        self.cache
-            .retain(|k| keys.iter().any(|key| key.spec == k.spec));
+        self.cache.retain(|k| match k.part {
+            Part::Stinger(_) => stingers.contains(k),
+            _ => keys.iter().any(|key| key.spec == k.spec),
+        });
         // New inputs: what failed may work now (a palette file was fixed).
         self.failures.clear();
         self.errors.clear();
@@ -366,9 +376,16 @@ impl Director {
     }
 
     fn key(&self, mood: MoodId, part: Part) -> PieceKey {
-        PieceKey {
+        let key = PieceKey {
             part,
             ..self.moods.keys[mood.index()].clone()
+        };
+        match part {
+            Part::Stinger(i) => match self.score.stingers.get(i as usize) {
+                Some(stinger) => key.with_stinger(stinger),
+                None => key,
+            },
+            _ => key,
         }
     }
 

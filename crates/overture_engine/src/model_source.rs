@@ -19,6 +19,7 @@ use crate::{
 pub struct ModelSource {
     composer: Composer,
     palettes: HashMap<String, Palette>,
+    shared_stem: bool,
 }
 
 impl fmt::Debug for ModelSource {
@@ -35,7 +36,18 @@ impl ModelSource {
         Self {
             composer,
             palettes: HashMap::new(),
+            shared_stem: true,
         }
+    }
+
+    /// Whether the roles that are not layered are rendered as one shared
+    /// stem with one reverb (`true`, the default:
+    /// [`RenderSettings::own_stems`]) or each on its own and then mixed
+    /// (`false`: the same music to float rounding, slower; kept to compare).
+    #[must_use]
+    pub fn with_shared_stem(mut self, shared: bool) -> Self {
+        self.shared_stem = shared;
+        self
     }
 
     /// A factory loading the model at `location` (the bundled one, or a path
@@ -69,7 +81,7 @@ impl PieceSource for ModelSource {
         // one, and one reverb.
         let settings = RenderSettings {
             sample_rate: job.sample_rate,
-            own_stems: Some(layered.clone()),
+            own_stems: self.shared_stem.then(|| layered.clone()),
             ..RenderSettings::default()
         };
         let rendered =

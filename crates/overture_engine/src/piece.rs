@@ -11,7 +11,11 @@ use overture_core::{
 };
 use overture_synth::{buffer::StereoBuffer, render::Rendered};
 
-use crate::{ClipData, grid::Grid, score::MoodSpec};
+use crate::{
+    ClipData,
+    grid::Grid,
+    score::{MoodSpec, Stinger},
+};
 
 /// Which part of a mood set a piece is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,6 +67,24 @@ impl PieceKey {
             notes: notes_fingerprint(mood, seed),
             part,
         }
+    }
+
+    /// This key with the stinger `stinger` it plays mixed into both its
+    /// fingerprints: what shapes the stinger's notes (its name, length and
+    /// arousal shift), so that a stinger redefined (or another stinger now
+    /// at its index, after a map is edited) is composed again rather than
+    /// found in the cache. Where and how loud it plays (quantization,
+    /// ducking) is left out: editing those keeps the piece.
+    #[must_use]
+    pub fn with_stinger(mut self, stinger: &Stinger) -> Self {
+        let mut h = SeedHasher::new();
+        h.str(&stinger.name)
+            .u32(stinger.bars)
+            .u32(stinger.arousal_shift.to_bits());
+        let def = h.finish();
+        self.notes = SeedHasher::new().u64(self.notes).u64(def).finish();
+        self.spec = SeedHasher::new().u64(self.spec).u64(def).finish();
+        self
     }
 
     /// The seed of this piece's composition: the notes' fingerprint and
@@ -215,24 +237,28 @@ impl Piece {
         layered: &[Role],
     ) -> Self {
         let mut stems = Vec::new();
-        let mut rest: Option<StereoBuffer> = None;
+        let mut rest: Vec<&StereoBuffer> = Vec::new();
         for stem in &rendered.stems {
             if layered.contains(&stem.role) {
                 stems.push((Some(stem.role), ClipData::from(&stem.audio)));
             } else {
-                match &mut rest {
-                    None => rest = Some(stem.audio.clone()),
-                    Some(sum) if sum.len() >= stem.audio.len() => sum.mix_in(&stem.audio),
-                    Some(sum) => {
-                        let mut longer = stem.audio.clone();
-                        longer.mix_in(sum);
-                        *sum = longer;
-                    }
-                }
+                rest.push(&stem.audio);
             }
         }
-        if let Some(rest) = rest {
-            stems.insert(0, (None, ClipData::from(&rest)));
+        // One stem for the rest: the render's shared stem as it is, or the
+        // sum of the stems not layered (the longest first, so it holds the
+        // others).
+        rest.sort_by_key(|b| std::cmp::Reverse(b.len()));
+        match rest.as_slice() {
+            [] => {}
+            [one] => stems.insert(0, (None, ClipData::from(*one))),
+            [longest, others @ ..] => {
+                let mut sum = (*longest).clone();
+                for other in others {
+                    sum.mix_in(other);
+                }
+                stems.insert(0, (None, ClipData::from(&sum)));
+            }
         }
         Self {
             key,

@@ -17,7 +17,7 @@ use overture_core::{mood::Mood, time::Tempo, track::Role};
 use overture_engine::{
     Director, DirectorError, DirectorSettings, Generator, GeneratorMode, GeneratorSettings,
     MusicEvent,
-    piece::Part,
+    piece::{Part, PieceKey},
     score::{Layer, LayerCurve, MoodSpec, Quantize, Score, Stinger, Transition},
 };
 
@@ -605,4 +605,67 @@ fn an_id_the_score_does_not_have_is_refused_with_how_many_moods_it_has() {
         d.mood_id("boss"),
         Err(DirectorError::UnknownMood { .. })
     ));
+}
+
+#[test]
+fn a_stinger_redefined_by_a_new_score_is_made_again_at_its_new_length() {
+    let sr = 44_100;
+    let bar = 4 * 26_460u64; // 100 BPM
+    let score = |bars: u32| {
+        let mut score = Score::new(vec![spec("a", 100.0)]);
+        score.stingers = vec![Stinger {
+            bars,
+            ..Stinger::new("hit")
+        }];
+        score
+    };
+    let (mut manager, handle) = offline(sr, 512);
+    let mut d = Director::new(
+        score(1),
+        handle,
+        inline(Signal::Dc, &["a"]),
+        DirectorSettings::new(sr),
+    )
+    .unwrap();
+    d.set_mood("a").unwrap();
+    let mut out = Vec::new();
+    let mut events = Vec::new();
+    let mut asked = 0;
+    let mut rescored = false;
+    run(&mut manager, 12 * bar as usize, 512, &mut out, |pos| {
+        if asked == 0 && pos >= 3 * bar {
+            d.play_stinger("hit").unwrap();
+            asked = 1;
+        }
+        if !rescored && pos >= 6 * bar {
+            d.set_score(score(2)).unwrap();
+            rescored = true;
+        }
+        if asked == 1 && pos >= 8 * bar {
+            d.play_stinger("hit").unwrap();
+            asked = 2;
+        }
+        d.update();
+        events.extend(d.drain_events());
+    });
+    let played = events
+        .iter()
+        .filter(|e| matches!(e, MusicEvent::StingerPlayed { .. }))
+        .count();
+    assert_eq!(played, 2, "{events:?}");
+    // The cache holds the stinger as defined now, two bars long; the
+    // one-bar piece of the old definition is gone.
+    let mood = &d.score().moods[0];
+    let now =
+        PieceKey::new(mood, d.score().seed, Part::Stinger(0)).with_stinger(&d.score().stingers[0]);
+    let piece = d
+        .cache()
+        .peek(&now)
+        .expect("the redefined stinger was made");
+    assert_eq!(piece.musical_frames, 2 * bar);
+    let before = PieceKey::new(mood, d.score().seed, Part::Stinger(0)).with_stinger(&Stinger {
+        bars: 1,
+        ..Stinger::new("hit")
+    });
+    assert!(d.cache().peek(&before).is_none());
 }

@@ -382,8 +382,10 @@ fn ten_thousand_random_changes_land_on_their_grid_lines_with_bounded_resources()
         .iter()
         .flat_map(|m| {
             (0..d.score().stingers.len() as u32).filter_map(|i| {
-                d.cache()
-                    .peek(&PieceKey::new(m, d.score().seed, Part::Stinger(i)))
+                d.cache().peek(
+                    &PieceKey::new(m, d.score().seed, Part::Stinger(i))
+                        .with_stinger(&d.score().stingers[i as usize]),
+                )
             })
         })
         .collect();

@@ -193,3 +193,85 @@ fn how_the_drums_are_played_changes_the_drums_and_the_stems_not_the_seed() {
         reference.track(Role::Drums).unwrap().notes.len()
     );
 }
+
+#[test]
+fn a_redefined_stinger_is_composed_again_and_its_playback_fields_keep_it() {
+    use overture_engine::score::Stinger;
+
+    let mood = explore();
+    let key = |s: &Stinger| PieceKey::new(&mood, SEED, Part::Stinger(0)).with_stinger(s);
+    let hit = Stinger::new("hit");
+    let base = key(&hit);
+    // What shapes its notes: its name, length and arousal shift.
+    for other in [
+        Stinger::new("fanfare"),
+        Stinger {
+            bars: 2,
+            ..hit.clone()
+        },
+        Stinger {
+            arousal_shift: 0.5,
+            ..hit.clone()
+        },
+    ] {
+        let k = key(&other);
+        assert_ne!(k.composition_seed(), base.composition_seed(), "{other:?}");
+        assert_ne!(k, base, "{other:?}");
+    }
+    // Where and how loud it plays do not.
+    let placed = Stinger {
+        quantize: Quantize::Bar,
+        duck_db: 0.0,
+        ..hit.clone()
+    };
+    assert_eq!(key(&placed), base);
+    // And the mood's other parts are keyed as before.
+    assert_ne!(base, PieceKey::new(&mood, SEED, Part::Stinger(0)));
+}
+
+#[test]
+fn the_shared_stem_sounds_as_the_tracks_rendered_on_their_own_and_mixed() {
+    use overture_engine::generator::PieceSource;
+
+    let mood = explore();
+    let job = PieceJob {
+        key: PieceKey::new(&mood, SEED, Part::Main(0)),
+        mood: Arc::new(mood.clone()),
+        stinger: None,
+        sample_rate: SR,
+    };
+    let make = |shared: bool| {
+        let composer = overture_model::Composer::load(MODEL).expect("the shipped model loads");
+        let mut source = ModelSource::new(composer).with_shared_stem(shared);
+        source.make(&job).expect("composes and renders")
+    };
+    let (shared, own) = (make(true), make(false));
+    assert_eq!(shared.arrangement, own.arrangement);
+    let roles = |p: &overture_engine::piece::Piece| -> Vec<Option<Role>> {
+        p.stems.iter().map(|s| s.0).collect()
+    };
+    // The layered drums on their own, the rest in one stem, both ways.
+    assert_eq!(roles(&shared), vec![None, Some(Role::Drums)]);
+    assert_eq!(roles(&own), roles(&shared));
+    let frames = |i: usize, p: &overture_engine::piece::Piece| p.stems[i].1.frames().to_vec();
+    let (a, b) = (frames(0, &shared), frames(0, &own));
+    assert_eq!(a.len(), b.len());
+    let peak = b
+        .iter()
+        .map(|f| f.left.abs().max(f.right.abs()))
+        .fold(0.0, f32::max);
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x.left - y.left).abs().max((x.right - y.right).abs()))
+        .fold(0.0, f32::max);
+    assert!(peak > 0.05, "the music sounds ({peak})");
+    // To float rounding, and the reverb tails each track's own reverb cuts
+    // 1.2 reverb times after its last note (about −72 dB).
+    assert!(diff < 2e-3 * peak, "{diff} against a peak of {peak}");
+    // A layered stem is rendered the same way either way, up to the
+    // loudness gain the whole piece shares.
+    let (da, db) = (frames(1, &shared), frames(1, &own));
+    let ratio = |f: &[kira::Frame]| f.iter().map(|x| x.left.abs()).fold(0.0, f32::max);
+    assert!((ratio(&da) / ratio(&db) - 1.0).abs() < 1e-3);
+}

@@ -139,6 +139,7 @@ fn counter(c: &mut Criterion) {
                         arousal: 0.4,
                         intensity: 0.5,
                         seed,
+                        form_plan: true,
                     },
                 )
                 .expect("play")

@@ -394,6 +394,7 @@ impl Composer {
                     arousal: r.mood.arousal,
                     intensity: r.intensity,
                     seed: r.seed,
+                    form_plan: r.form_plan,
                 };
                 arr.tracks.extend(counter.play(&arr, &request)?);
             }

@@ -27,7 +27,11 @@
 //! outro's last bar is one tonic-chord tone held from its downbeat to the
 //! end. Where a main section's second eight-bar phrase returns to the first
 //! bars of the one before (the composer's form, [`RESTATE_BARS`]), the line
-//! returns with it. Stingers get no counter-line.
+//! returns with it. Elsewhere in a main section it follows a form plan of
+//! its own, learned from the `BRIDGE` lines ([`plan`]): a planned bar
+//! repeats an earlier bar's rhythm (new pitches) or restates its notes
+//! moved by one transposition onto the new chord. Stingers get no
+//! counter-line.
 //!
 //! ```
 //! use overture_core::{mood::Mood, section::SectionKind, track::Role};
@@ -49,6 +53,7 @@ pub mod eval;
 pub mod file;
 pub mod line;
 pub mod network;
+pub mod plan;
 pub mod train;
 
 use std::path::Path;
@@ -62,11 +67,12 @@ use overture_core::{
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use crate::{checkpoint, drums::energy, error::ModelError};
+use crate::{checkpoint, drums::energy, error::ModelError, form_plan::BarPlan};
 use context::{StepContext, is_chord_tone, scale};
 use file::CounterFile;
 use line::{CLASSES, Event, Line, RANGE, STEPS_PER_BAR};
 use network::{CounterNet, CounterStepper};
+use plan::StepForm;
 
 /// How the bundled counter-line is named in errors and provenance.
 pub const COUNTER_ORIGIN: &str = "<bundled>/pop909-counter";
@@ -110,6 +116,10 @@ pub struct CounterRequest {
     pub intensity: f32,
     /// Seed: the same arrangement, request and seed give the same line.
     pub seed: u64,
+    /// Whether a main section follows form plans drawn from the `BRIDGE`
+    /// lines' ([`plan`]); the composer passes its request's
+    /// [`form_plan`](crate::Request::form_plan).
+    pub form_plan: bool,
 }
 
 impl CounterLine {
@@ -173,11 +183,35 @@ impl CounterLine {
     }
 
     /// Writes the `texture` track for `arr` (see the [module docs](self));
-    /// `None` for stingers, meters other than 4/4 and empty sections.
+    /// `None` for stingers, meters other than 4/4 and empty sections. A main
+    /// section with `request.form_plan` follows plans drawn from the bundled
+    /// table ([`plan::section_plan`]).
     pub fn play(
         &self,
         arr: &Arrangement,
         request: &CounterRequest,
+    ) -> Result<Option<Track>, ModelError> {
+        let bars = arr.bars.min(crate::composer::MAX_BARS) as usize;
+        let plans = plan::section_plan(
+            plan::bundled(),
+            arr.section,
+            bars,
+            request.seed,
+            request.form_plan,
+        );
+        self.play_planned(arr, request, &plans)
+    }
+
+    /// [`play`](Self::play) with each bar's plan given: `plans[b]` for bar
+    /// `b` (bar numbers counted from the section's start; missing bars are
+    /// free), whatever the section and `request.form_plan`. A bar that
+    /// returns to the one [`RESTATE_BARS`] before it does so whatever its
+    /// plan.
+    pub fn play_planned(
+        &self,
+        arr: &Arrangement,
+        request: &CounterRequest,
+        plans: &[BarPlan],
     ) -> Result<Option<Track>, ModelError> {
         if arr.section == SectionKind::Stinger
             || arr.meter.ticks_per_bar() != line::BAR_TICKS
@@ -186,12 +220,13 @@ impl CounterLine {
             return Ok(None);
         }
         let bars = arr.bars.min(crate::composer::MAX_BARS) as usize;
+        let plans = &plans[..plans.len().min(bars)];
         let k = i32::from(arr.key.tonic.index());
         let shift = if k > 6 { k - 12 } else { k };
         let asked = self.plan(arr.section, bars, request);
         let contexts = context::from_arrangement(arr, shift, &asked);
         let restated = restated_bars(arr, bars);
-        let mut line = self.sample(&contexts, &restated, request.seed)?;
+        let mut line = self.sample(&contexts, &restated, plans, request.seed)?;
         if arr.section == SectionKind::Outro {
             final_note(&mut line, !arr.key.mode.is_major());
         }
@@ -230,11 +265,14 @@ impl CounterLine {
     /// Samples one step after another with the network's cache; when the
     /// cache is full it is rebuilt from the last half window.
     /// A bar marked in `restated` repeats the line of the bar
-    /// [`RESTATE_BARS`] before it (a note it holds past its end included).
+    /// [`RESTATE_BARS`] before it (a note it holds past its end included);
+    /// any other bar follows its plan in `plans` ([`plan::bar_form`]). The
+    /// network is fed every event written, drawn or not.
     fn sample(
         &self,
         contexts: &[StepContext],
         restated: &[bool],
+        plans: &[BarPlan],
         seed: u64,
     ) -> Result<Line, ModelError> {
         let window = self.net.config().window;
@@ -247,6 +285,7 @@ impl CounterLine {
         let mut last: Option<u8> = None;
         let back = RESTATE_BARS * STEPS_PER_BAR;
         let mut copying = false;
+        let mut form = [StepForm::Free; STEPS_PER_BAR];
         for s in 0..contexts.len() {
             if s - fed == window {
                 state = self.stepper.state();
@@ -260,6 +299,17 @@ impl CounterLine {
             let logits = self.stepper.step((prev, contexts[s]), &mut state)?;
             let sounding = s > 0 && line.events[s - 1] != Event::Rest;
             let bar = s - s % STEPS_PER_BAR;
+            if s == bar {
+                let b = s / STEPS_PER_BAR;
+                let chord = contexts[bar..bar + STEPS_PER_BAR]
+                    .iter()
+                    .find_map(|c| c.chord);
+                form = match plans.get(b) {
+                    Some(&p) if !restated[b] => plan::bar_form(&line, p, chord, contexts[s].minor),
+                    _ => [StepForm::Free; STEPS_PER_BAR],
+                };
+            }
+            let step_form = form[s - bar];
             let onsets = line.events[bar..s]
                 .iter()
                 .filter(|e| matches!(e, Event::Note(_)))
@@ -267,10 +317,13 @@ impl CounterLine {
             let full = onsets >= max_onsets(contexts[s].density);
             let source = s.checked_sub(back).map(|x| line.events[x]);
             let (starting, was_copying) = (!copying, copying);
+            let onset_forced =
+                matches!(step_form, StepForm::Onset | StepForm::Event(Event::Note(_)));
             copying = match source {
                 Some(_) if restated[s / STEPS_PER_BAR] => true,
-                // A note held across the end of a restated run goes on.
-                Some(Event::Hold) => copying,
+                // A note held across the end of a restated run goes on,
+                // into a planned bar too, up to the plan's first onset.
+                Some(Event::Hold) => copying && !onset_forced,
                 _ => false,
             };
             line.events[s] = match source.filter(|_| copying) {
@@ -279,15 +332,25 @@ impl CounterLine {
                     line.pitches()[s - back].map_or(Event::Rest, Event::Note)
                 }
                 Some(e) => e,
-                // Where a copied note ends, no hold lengthens it.
-                None => draw(
-                    logits,
-                    &contexts[s],
-                    sounding && !was_copying,
-                    full,
-                    last,
-                    &mut rng,
-                ),
+                None => match step_form {
+                    // A restated hold after a rest is a rest.
+                    StepForm::Event(Event::Hold) if !sounding => Event::Rest,
+                    StepForm::Event(e) => e,
+                    // Where a copied note ends, no hold lengthens it.
+                    _ => draw(
+                        logits,
+                        &contexts[s],
+                        sounding && !was_copying,
+                        full,
+                        match step_form {
+                            StepForm::Onset => Some(true),
+                            StepForm::NoOnset => Some(false),
+                            _ => None,
+                        },
+                        last,
+                        &mut rng,
+                    ),
+                },
             };
             if let Event::Note(p) = line.events[s] {
                 last = Some(p);
@@ -350,12 +413,14 @@ pub fn max_onsets(density: f32) -> usize {
 /// Draws one step's event: out-of-key pitches and a hold after a rest are
 /// never drawn, nor a new note in a `full` bar; chord tones get
 /// [`CHORD_TONE_BIAS`] on beats 1 and 3, and notes a step from the `last`
-/// pitch [`STEP_BIAS`].
+/// pitch [`STEP_BIAS`]. `onset` `Some(true)` draws only a new note (even
+/// in a full bar), `Some(false)` never one.
 fn draw(
     logits: &[f32],
     c: &StepContext,
     sounding: bool,
     full: bool,
+    onset: Option<bool>,
     last: Option<u8>,
     rng: &mut ChaCha8Rng,
 ) -> Event {
@@ -368,8 +433,12 @@ fn draw(
         let mut z = logits[class];
         match event {
             Event::Hold if !sounding => continue,
+            Event::Rest | Event::Hold if onset == Some(true) => continue,
             Event::Note(p) => {
-                if full || !allowed[usize::from(p % 12)] {
+                if onset == Some(false)
+                    || (full && onset.is_none())
+                    || !allowed[usize::from(p % 12)]
+                {
                     continue;
                 }
                 if strong && c.chord.is_some_and(|ch| is_chord_tone(&ch, p)) {

@@ -212,27 +212,45 @@ impl PlanTable {
     /// Learns the plans of every 8-bar main window of `songs` (the windows
     /// of [`corpus::segments`]), melody top notes per onset.
     pub fn learn(songs: &[GridSong]) -> Self {
+        Self::learn_windows(songs, |song, start| {
+            Some(
+                songs[song].bars[start..start + PLAN_BARS]
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(b, bar)| {
+                        bar.notes
+                            .iter()
+                            .filter(|n| n.part == Part::Melody)
+                            .map(move |n| {
+                                (
+                                    b as u32 * GRID_BAR_TICKS
+                                        + n.pos * overture_core::time::TICKS_PER_SIXTEENTH,
+                                    n.pitch,
+                                )
+                            })
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// Learns the plans of the line `window(song, start)` reads from every
+    /// 8-bar main window of `songs` (the windows of [`corpus::segments`]:
+    /// the song's index and the window's first bar): its notes as (tick
+    /// from the window's start on the 4/4 grid, pitch), read as
+    /// [`form::bar_onsets`] reads them; `None` leaves the window out.
+    pub fn learn_windows(
+        songs: &[GridSong],
+        mut window: impl FnMut(usize, usize) -> Option<Vec<(u32, u8)>>,
+    ) -> Self {
         let mut counts = std::collections::BTreeMap::<FormPlan, u32>::new();
         for seg in corpus::segments(songs)
             .iter()
             .filter(|s| s.kind == SectionKind::Main && s.len == PLAN_BARS)
         {
-            let notes: Vec<(u32, u8)> = songs[seg.song].bars[seg.start..seg.start + seg.len]
-                .iter()
-                .enumerate()
-                .flat_map(|(b, bar)| {
-                    bar.notes
-                        .iter()
-                        .filter(|n| n.part == Part::Melody)
-                        .map(move |n| {
-                            (
-                                b as u32 * GRID_BAR_TICKS
-                                    + n.pos * overture_core::time::TICKS_PER_SIXTEENTH,
-                                n.pitch,
-                            )
-                        })
-                })
-                .collect();
+            let Some(notes) = window(seg.song, seg.start) else {
+                continue;
+            };
             let onsets = form::bar_onsets(&notes, GRID_BAR_TICKS, PLAN_BARS as u32);
             *counts.entry(FormPlan::of_onsets(&onsets)).or_default() += 1;
         }
@@ -328,7 +346,7 @@ impl FromStr for PlanTable {
 
 /// Chromatic transpositions (semitones) tried for a restatement, in order
 /// of preference.
-const TRANSPOSITIONS: [i32; 13] = [0, 5, -5, 7, -7, 2, -2, 3, -3, 4, -4, 9, -9];
+pub const TRANSPOSITIONS: [i32; 13] = [0, 5, -5, 7, -7, 2, -2, 3, -3, 4, -4, 9, -9];
 
 /// Restates a bar's melody over a new chord, keeping its intervals: `source`
 /// (sixteenth position, pitch) moved to fit `chord_tones` (pitch classes),

@@ -22,6 +22,8 @@ use overture_model::{
         network::CounterConfig,
         train::{CounterTrainOptions, LineSong, held_out_loss, train_counter},
     },
+    form::{MelodyForm, bar_onsets},
+    form_plan::{BarPlan, FormPlan},
 };
 
 #[path = "../../../tests/fixtures/locate.rs"]
@@ -97,6 +99,7 @@ fn a_tiny_counter_line_trains_its_loss_falls_and_it_round_trips_through_its_file
         arousal: 0.4,
         intensity: 0.5,
         seed: 11,
+        form_plan: true,
     };
     let a = loaded.play(&arr, &r).unwrap().unwrap();
     assert_eq!(Some(a.clone()), memory.play(&arr, &r).unwrap());
@@ -114,6 +117,7 @@ fn the_same_request_gives_the_same_line_and_seeds_differ() {
         arousal: 0.2,
         intensity: 0.5,
         seed: 5,
+        form_plan: true,
     };
     let a = counter.play(&arr, &r).unwrap().unwrap();
     assert!(!a.notes.is_empty());
@@ -123,6 +127,117 @@ fn the_same_request_gives_the_same_line_and_seeds_differ() {
         .unwrap()
         .unwrap();
     assert_ne!(a, b);
+}
+
+#[test]
+fn a_form_plan_decodes_to_a_texture_line_whose_bars_repeat_as_asked() {
+    let counter = CounterLine::bundled().unwrap();
+    let composer = Composer::bundled().unwrap();
+    let plan: FormPlan = ". . r0 . s1 r2 s0 s4".parse().unwrap();
+    let mut planned_repeats = 0;
+    let mut free_repeats = 0;
+    for seed in 0..6u64 {
+        let valence = if seed % 2 == 0 { 0.5 } else { -0.5 };
+        let mut r = request(valence, seed as f32 / 3.0 - 0.8, SectionKind::Main, seed);
+        r.counter_line = false;
+        let arr = composer.compose(&r).unwrap();
+        let cr = CounterRequest {
+            arousal: r.mood.arousal,
+            intensity: 0.5,
+            seed,
+            form_plan: false,
+        };
+        let track = counter.play_planned(&arr, &cr, &plan.0).unwrap().unwrap();
+        // Planned again: the same line.
+        assert_eq!(
+            counter.play_planned(&arr, &cr, &plan.0).unwrap().unwrap(),
+            track
+        );
+        let notes: Vec<(u32, u8)> = track.notes.iter().map(|n| (n.start, n.pitch)).collect();
+        let bars = bar_onsets(&notes, BAR, 8);
+        let rhythm = |b: usize| -> Vec<u32> { bars[b].iter().map(|o| o.0).collect() };
+        let steps = |b: usize| -> Vec<i32> {
+            bars[b]
+                .windows(2)
+                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
+                .collect()
+        };
+        for (b, p) in plan.0.iter().enumerate() {
+            match *p {
+                BarPlan::Rhythm(a) => {
+                    let a = usize::from(a);
+                    assert!(!bars[a].is_empty(), "seed {seed}: bar {a} is empty");
+                    assert_eq!(rhythm(b), rhythm(a), "seed {seed}: bar {b} r{a}");
+                }
+                BarPlan::Restate(a) => {
+                    let a = usize::from(a);
+                    assert!(!bars[a].is_empty(), "seed {seed}: bar {a} is empty");
+                    assert_eq!(rhythm(b), rhythm(a), "seed {seed}: bar {b} s{a}");
+                    assert_eq!(steps(b), steps(a), "seed {seed}: bar {b} s{a}");
+                }
+                _ => {}
+            }
+        }
+        // Measured as the evaluation measures, every planned bar repeats.
+        let form = MelodyForm::measure(&notes, BAR, 8);
+        assert!(
+            form.rhythm_repeats >= plan.repeats(),
+            "seed {seed}: {form:?}"
+        );
+        planned_repeats += form.rhythm_repeats;
+        // With every bar free, the play is the unplanned one.
+        let free = counter.play(&arr, &cr).unwrap().unwrap();
+        assert_eq!(
+            counter
+                .play_planned(&arr, &cr, &[BarPlan::Free; 8])
+                .unwrap()
+                .unwrap(),
+            free
+        );
+        let free_notes: Vec<(u32, u8)> = free.notes.iter().map(|n| (n.start, n.pitch)).collect();
+        free_repeats += MelodyForm::measure(&free_notes, BAR, 8).rhythm_repeats;
+    }
+    assert!(
+        planned_repeats > free_repeats,
+        "{planned_repeats} planned, {free_repeats} free"
+    );
+}
+
+#[test]
+fn the_request_s_form_plan_switch_turns_the_texture_plan_off_too() {
+    let composer = Composer::bundled().unwrap();
+    let counter = CounterLine::bundled().unwrap();
+    let mut differ = 0;
+    for seed in 0..6u64 {
+        let mut r = request(0.4, 0.3, SectionKind::Main, seed);
+        r.form_plan = false;
+        let arr = composer.compose(&r).unwrap();
+        let cr = CounterRequest {
+            arousal: 0.3,
+            intensity: 0.5,
+            seed,
+            form_plan: false,
+        };
+        let mut bare = arr.clone();
+        bare.tracks.retain(|t| t.role != Role::Texture);
+        // The composer's texture part without a plan is the unplanned line.
+        assert_eq!(
+            arr.track(Role::Texture).cloned(),
+            counter.play(&bare, &cr).unwrap()
+        );
+        let planned = counter
+            .play(
+                &bare,
+                &CounterRequest {
+                    form_plan: true,
+                    ..cr
+                },
+            )
+            .unwrap();
+        differ += usize::from(planned != arr.track(Role::Texture).cloned());
+    }
+    // Most drawn plans repeat some bar, so most planned lines differ.
+    assert!(differ >= 3, "{differ} of 6 differ");
 }
 
 /// The lowest and highest pitch a texture note may have in `arr`'s key: the

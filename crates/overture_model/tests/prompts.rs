@@ -191,6 +191,14 @@ fn exact_facts_stay_exact_and_win_over_meaning() {
     assert!(!p.drums);
     assert_eq!(p.without, [Role::Drums, Role::Bass]);
     assert!(!p.layers().contains(&Role::Bass));
+    // The counter-line plays unless the prompt leaves the pads out.
+    let tonic = overture_core::key::PitchClass::new(0);
+    let p = parse("calm forest at dawn").unwrap();
+    assert!(p.layers().contains(&Role::Texture));
+    assert!(p.request(tonic, 1).counter_line);
+    let p = parse("calm forest at dawn, without pads").unwrap();
+    assert!(!p.layers().contains(&Role::Texture));
+    assert!(!p.request(tonic, 1).counter_line);
     let key = |s: &str| parse(s).unwrap().key().map(|k| k.to_string());
     assert_eq!(key("F# major"), Some("F#:maj".into()));
     assert_eq!(key("happy in Bb"), Some("A#:maj".into()));

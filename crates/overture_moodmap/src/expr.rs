@@ -278,8 +278,26 @@ fn describe(msg: &str) -> ExprError {
     };
     ExprError::Syntax {
         expected: hint,
-        message: msg.to_string(),
+        message: without_addresses(msg),
     }
+}
+
+/// `msg` with every hexadecimal address (`0x7f3a…`, which exmex prints for
+/// the operators in some messages) written as `0x…`, so that one mistake
+/// reads the same on every run.
+fn without_addresses(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(at) = rest.find("0x") {
+        out.push_str(&rest[..at]);
+        let digits = rest[at + 2..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len() - at - 2);
+        out.push_str(if digits > 0 { "0x…" } else { "0x" });
+        rest = &rest[at + 2 + digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl PartialEq for Expr {
@@ -323,6 +341,19 @@ mod test {
                 .find(|(n, _)| *n == name)
                 .map_or(f64::NAN, |v| v.1)
         })
+    }
+
+    #[test]
+    fn addresses_in_exmex_messages_read_the_same_on_every_run() {
+        assert_eq!(
+            without_addresses("op Operator { bin: 0x55d1c3a0f2b0, unary: 0x7F00 } at 0x"),
+            "op Operator { bin: 0x…, unary: 0x… } at 0x"
+        );
+        assert_eq!(without_addresses("no address here"), "no address here");
+        let ExprError::Syntax { message, .. } = describe("parsing 0xdeadbeef failed") else {
+            panic!("a syntax error");
+        };
+        assert_eq!(message, "parsing 0x… failed");
     }
 
     #[test]

@@ -198,6 +198,7 @@ pub fn render_with_progress(
     // Tracks without a stem of their own share one when there are several.
     let sharing = tracks.iter().filter(|t| !own(t.role)).count() > 1;
     let mut shared: Option<Shared> = None;
+    let mut scratch = Vec::new();
     for track in tracks {
         let instrument = palette.instrument(track.role);
         let room = &palette.reverb;
@@ -206,6 +207,14 @@ pub fn render_with_progress(
             progress(done, total_notes);
         };
         let section = (tempo, musical);
+        let in_shared = sharing && !own(track.role);
+        // A shared track's buffer is only read into the shared stem, so the
+        // next shared track reuses it (its pages already mapped).
+        let buffer = if in_shared {
+            std::mem::take(&mut scratch)
+        } else {
+            Vec::new()
+        };
         let mono = render_track(
             track,
             instrument,
@@ -214,11 +223,13 @@ pub fn render_with_progress(
             section,
             &mut soundfonts,
             &mut placed,
+            buffer,
         )?;
         let sounding = !track.notes.is_empty();
-        if sharing && !own(track.role) {
+        if in_shared {
             let group = shared.get_or_insert_with(|| Shared::new(track));
-            group.add(track, mono, instrument, sounding);
+            group.add(track, &mono, instrument, sounding);
+            scratch = mono;
             continue;
         }
         let reverb = instrument.reverb_send > 0.0;
@@ -416,7 +427,8 @@ fn render_voice(
 
 /// A track's notes rendered and summed into one mono buffer, at least the
 /// section (`musical` frames at `tempo`) long (`note_placed` after each note
-/// is added).
+/// is added), written into `buffer` (cleared first; its allocation reused).
+#[allow(clippy::too_many_arguments)]
 fn render_track(
     track: &Track,
     instrument: &Instrument,
@@ -425,6 +437,7 @@ fn render_track(
     (tempo, musical): (Tempo, usize),
     soundfonts: &mut soundfont::Cache,
     note_placed: &mut dyn FnMut(),
+    buffer: Vec<f32>,
 ) -> Result<Vec<f32>, SynthError> {
     let sr = settings.sample_rate;
     let reverb_tail = if instrument.reverb_send > 0.0 {
@@ -434,7 +447,9 @@ fn render_track(
     };
     // Room for the section, release tails and the reverb tail without
     // reallocating (pages never written are never touched).
-    let mut mono: Vec<f32> = Vec::with_capacity(musical + reverb_tail + 8 * sr as usize);
+    let mut mono = buffer;
+    mono.clear();
+    mono.reserve(musical + reverb_tail + 8 * sr as usize);
     mono.resize(musical, 0.0);
     // Identical notes share a few rendered variants, played round robin.
     let drums = matches!(instrument.source, Source::Drums(_));
@@ -521,7 +536,7 @@ impl Shared {
 
     /// Adds a track: panned at `dry` gain, and sent to the reverb at its
     /// send, as [`pan_with_reverb`] mixes one track.
-    fn add(&mut self, track: &Track, mono: Vec<f32>, instrument: &Instrument, sounding: bool) {
+    fn add(&mut self, track: &Track, mono: &[f32], instrument: &Instrument, sounding: bool) {
         if track.role != self.role {
             self.roles.push(track.role);
         }
@@ -533,9 +548,9 @@ impl Shared {
             0.0
         };
         let dry = 1.0 - 0.5 * send;
-        add_panned(&mut self.dry, &mono, gains.map(|g| g * dry));
+        add_panned(&mut self.dry, mono, gains.map(|g| g * dry));
         if send > 0.0 {
-            add_panned(&mut self.send, &mono, gains.map(|g| g * send));
+            add_panned(&mut self.send, mono, gains.map(|g| g * send));
         }
     }
 

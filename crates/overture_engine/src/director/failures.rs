@@ -42,15 +42,23 @@ pub(super) struct Failure {
 const MAX_BACKOFF_SECS: u64 = 64;
 
 impl Director {
+    /// Whether `key` is a piece of the score playing: its mood's stems
+    /// fingerprint, and for a stinger its definition too.
+    pub(super) fn is_current(&self, key: &PieceKey) -> bool {
+        match key.part {
+            // A stinger's key also holds its definition (`with_stinger`).
+            Part::Stinger(_) => self
+                .score
+                .mood_id(&key.mood)
+                .is_some_and(|id| self.key(id, key.part) == *key),
+            _ => self.moods.keys.iter().any(|k| k.spec == key.spec),
+        }
+    }
+
     /// Takes a finished job: a piece into the cache, or a failure recorded
     /// (and reported if its error is new).
     pub(super) fn take(&mut self, finished: Finished, pos: u64) {
-        let current = self
-            .moods
-            .keys
-            .iter()
-            .any(|key| key.spec == finished.key.spec);
-        if !current {
+        if !self.is_current(&finished.key) {
             return; // Made for a score that has been replaced.
         }
         let error = match finished.result {

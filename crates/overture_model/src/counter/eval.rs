@@ -11,7 +11,11 @@
 //!   measure). The line is read as the network learns it ([`Line::from_bars`]:
 //!   top note per onset, moved by octaves into the range).
 //! * **Generated side**: 8-bar main sections from the composer with its
-//!   counter-line, over a grid of moods and seeds; the `texture` track.
+//!   counter-line, over a grid of moods and seeds; the `texture` track,
+//!   following its form plans ([`super::plan`]) as the composer plays it,
+//!   and beside it the unconstrained line: the same sections' texture
+//!   written again with the plans off (a constraint that forces a statistic
+//!   is reported beside the number without it).
 //! * **In key**: the share of notes whose pitch class is in the key's scale
 //!   (the leading tone counts in minor); **chord tones on strong beats**: of
 //!   the notes starting on beat 1 or 3 while a chord sounds, the share that
@@ -31,8 +35,9 @@ use overture_core::{
 };
 
 use super::{
-    CounterLine,
+    CounterLine, CounterRequest,
     line::{BAR_TICKS, Line, STEPS_PER_BAR},
+    plan::plays_in_half,
     train::{LineSong, held_out_loss},
 };
 use crate::{
@@ -189,10 +194,7 @@ pub fn held_out_stats(songs: &[GridSong]) -> LineStats {
         .filter(|s| s.kind == SectionKind::Main && s.len == WINDOW_BARS)
     {
         let line = &lines[seg.song];
-        let playing = (seg.start..seg.start + WINDOW_BARS)
-            .filter(|&b| line.onsets(b) > 0)
-            .count();
-        if 2 * playing < WINDOW_BARS {
+        if !plays_in_half(line, seg.start, WINDOW_BARS) {
             continue;
         }
         stats.add(&window_arrangement(
@@ -239,8 +241,13 @@ pub struct CounterReport {
     pub held_out_loss: f64,
     /// Held-out windows measured.
     pub held_out: LineStats,
-    /// Generated main sections measured.
+    /// Generated main sections measured (the counter-line following its
+    /// form plans, as the composer plays it).
     pub generated: LineStats,
+    /// The same sections' texture lines written again without form plans
+    /// (the same seed, over the same other parts): the unconstrained line.
+    #[serde(default)]
+    pub generated_unplanned: LineStats,
     /// Generated lines by requested arousal.
     pub by_arousal: Vec<ArousalRow>,
     /// Seeds per mood.
@@ -250,7 +257,7 @@ pub struct CounterReport {
 /// Evaluates `counter` as `composer` plays it (the composer's own
 /// counter-line is replaced) against held-out corpus `songs`, with `seeds`
 /// seeds per mood of [`MOODS`] (8-bar mains, intensity 0.5, tonic varying
-/// with the seed).
+/// with the seed, every section its own seed).
 pub fn evaluate_counter(
     composer: Composer,
     counter: std::sync::Arc<CounterLine>,
@@ -264,21 +271,35 @@ pub fn evaluate_counter(
         counter.file().name.clone(),
         counter.file().config.parameters(),
     );
-    let composer = composer.with_counter_line(Some(counter));
+    let composer = composer.with_counter_line(Some(counter.clone()));
     let mut generated = LineStats::default();
+    let mut generated_unplanned = LineStats::default();
     let mut by_arousal: Vec<(f32, LineStats)> = Vec::new();
-    for &(valence, arousal) in &MOODS {
+    for (m, &(valence, arousal)) in MOODS.iter().enumerate() {
         for seed in 0..seeds {
             let mut r = Request::new(
                 Mood::new(valence, arousal).expect("in range"),
                 SectionKind::Main,
             );
             r.bars = WINDOW_BARS as u32;
-            r.seed = u64::from(seed);
+            // Every section its own seed, as every mood of a game has (the
+            // form plan is drawn from the seed: shared seeds would draw the
+            // same few plans for every mood).
+            r.seed = 1000 * m as u64 + u64::from(seed);
             r.tonic = PitchClass::new((seed * 5 % 12) as u8);
             r.drums = false;
             let arr = composer.compose(&r)?;
             generated.add(&arr);
+            let mut unplanned = arr.clone();
+            unplanned.tracks.retain(|t| t.role != Role::Texture);
+            let request = CounterRequest {
+                arousal: r.mood.arousal,
+                intensity: r.intensity,
+                seed: r.seed,
+                form_plan: false,
+            };
+            unplanned.tracks.extend(counter.play(&unplanned, &request)?);
+            generated_unplanned.add(&unplanned);
             match by_arousal.iter_mut().find(|(a, _)| *a == arousal) {
                 Some((_, s)) => s.add(&arr),
                 None => {
@@ -296,6 +317,7 @@ pub fn evaluate_counter(
         held_out_loss: loss,
         held_out,
         generated,
+        generated_unplanned,
         by_arousal: by_arousal
             .iter()
             .map(|(arousal, s)| ArousalRow {
@@ -311,11 +333,11 @@ pub fn evaluate_counter(
 impl CounterReport {
     /// The report as Markdown tables.
     pub fn to_markdown(&self) -> String {
-        let (h, g) = (&self.held_out, &self.generated);
+        let (h, g, u) = (&self.held_out, &self.generated, &self.generated_unplanned);
         let mut md = format!(
             "# Counter-line evaluation: `{}`\n\n{} parameters; held-out loss {:.3} nats per step.\n\
              Held-out: {} POP909 BRIDGE 8-bar main windows; generated: {} 8-bar mains ({} moods × {} seeds).\n\n\
-             | statistic (8-bar window, texture line) | POP909 held-out BRIDGE | generated |\n| --- | --- | --- |\n",
+             | statistic (8-bar window, texture line) | POP909 held-out BRIDGE | generated (form plans) | generated, no form plan |\n| --- | --- | --- | --- |\n",
             self.model,
             self.parameters,
             self.held_out_loss,
@@ -348,8 +370,17 @@ impl CounterReport {
             ("share of steps sounding", LineStats::sounding_share),
         ];
         for (name, f) in rows {
-            md.push_str(&format!("| {name} | {:.3} | {:.3} |\n", f(h), f(g)));
+            md.push_str(&format!(
+                "| {name} | {:.3} | {:.3} | {:.3} |\n",
+                f(h),
+                f(g),
+                f(u)
+            ));
         }
+        md.push_str(
+            "\nThe texture line with form plans is the composer's; without, the same \
+             sections' lines written again over the same other parts with the plans off.\n",
+        );
         md.push_str("\n| requested arousal | onsets per bar | share of steps sounding |\n| --- | --- | --- |\n");
         for r in &self.by_arousal {
             md.push_str(&format!(

@@ -116,16 +116,20 @@ impl Prompt {
         })
     }
 
-    /// The layers that play, in role order.
+    /// The layers that play, in role order: every role but those the
+    /// prompt leaves out ("no drums", "without pads"); the texture is the
+    /// counter-line the composer writes unless it is left out.
     pub fn layers(&self) -> Vec<Role> {
-        let mut roles = vec![Role::Drums, Role::Bass, Role::Harmony, Role::Melody];
-        if self.asked.contains(&Role::Texture) {
-            roles.push(Role::Texture);
-        }
-        roles
-            .into_iter()
-            .filter(|r| (*r != Role::Drums || self.drums) && !self.without.contains(r))
-            .collect()
+        [
+            Role::Drums,
+            Role::Bass,
+            Role::Harmony,
+            Role::Melody,
+            Role::Texture,
+        ]
+        .into_iter()
+        .filter(|r| (*r != Role::Drums || self.drums) && !self.without.contains(r))
+        .collect()
     }
 
     /// The composer's section for the hint: intros and outros as themselves,
@@ -153,6 +157,7 @@ impl Prompt {
                 style: self.drum_style,
                 ..Default::default()
             },
+            counter_line: !self.without.contains(&Role::Texture),
             ..Request::new(self.mood, SectionKind::Main)
         }
     }
