@@ -260,6 +260,62 @@ fn an_intervals_bar_takes_the_earlier_bars_intervals_in_a_rhythm_of_its_own() {
 }
 
 #[test]
+fn an_intervals_bar_whose_source_fills_every_sixteenth_still_writes_all_its_onsets() {
+    use overture_core::midi::parse_midi;
+    let composer = untrained();
+    // A motif of sixteen sixteenth notes: bar 1 has an onset everywhere,
+    // so the only rhythm left for its intervals is its own.
+    let mut a = Arrangement::new(
+        SectionKind::Main,
+        Tempo::from_bpm(100.0).unwrap(),
+        Meter::FOUR_FOUR,
+        "C:maj".parse().unwrap(),
+        1,
+    );
+    for i in 0..16u32 {
+        a.track_mut(Role::Melody).notes.push(Note::new(
+            i * TICKS_PER_SIXTEENTH,
+            [60, 62, 64, 65, 67, 65, 64, 62][i as usize % 8],
+            TICKS_PER_SIXTEENTH,
+            90,
+        ));
+    }
+    let song = parse_midi(&overture_core::midi::write_midi(&a)).unwrap();
+    let motif = Motif::from_song(&song).unwrap().0;
+    for seed in 0..4 {
+        let r = Request {
+            seed,
+            motif: Some(motif),
+            form_plan: false,
+            ..Request::new(Mood::new(0.3, 0.9).unwrap(), SectionKind::Main)
+        };
+        let mut seq = Sequence::new(0, &r, 0, r.bars, true, 768, &composer.file.calibration);
+        seq.plan = ". . i0 . . . . .".parse().unwrap();
+        let mut seqs = vec![seq];
+        composer.run(&mut seqs).unwrap();
+        let s = &seqs[0];
+        assert!(s.done && is_well_formed(&s.tokens[s.header_len..]));
+        let arr = composer.decode(&r, seqs.iter());
+        let notes: Vec<(u32, u8)> = arr
+            .track(Role::Melody)
+            .unwrap()
+            .notes
+            .iter()
+            .map(|n| (n.start, n.pitch))
+            .collect();
+        let onsets = crate::form::bar_onsets(&notes, 1920, 8);
+        assert_eq!(onsets[0].len(), 16);
+        let intervals = |b: usize| {
+            onsets[b]
+                .windows(2)
+                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(intervals(2), intervals(0), "seed {seed}");
+    }
+}
+
+#[test]
 fn grammar_check_rejects_broken_sequences() {
     let pitch = Token::Pitch(Part::Melody, 60).id();
     let dur = Token::Duration(2).id();
