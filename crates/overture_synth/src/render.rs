@@ -227,7 +227,8 @@ pub fn render_with_progress(
         )?;
         let sounding = !track.notes.is_empty();
         if in_shared {
-            let group = shared.get_or_insert_with(|| Shared::new(track));
+            let room = musical + reverb_tail(&palette.reverb, sr) + 8 * sr as usize;
+            let group = shared.get_or_insert_with(|| Shared::new(track, room));
             group.add(track, &mono, instrument, sounding);
             scratch = mono;
             continue;
@@ -524,13 +525,19 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(first: &Track) -> Self {
+    /// An empty group whose first track is `first`, with room for
+    /// `frames` frames (the section, release tails and the reverb's tail).
+    fn new(first: &Track, frames: usize) -> Self {
+        let room = || StereoBuffer {
+            left: Vec::with_capacity(frames),
+            right: Vec::with_capacity(frames),
+        };
         Self {
             role: first.role,
             names: Vec::new(),
             roles: Vec::new(),
-            dry: StereoBuffer::default(),
-            send: StereoBuffer::default(),
+            dry: room(),
+            send: room(),
         }
     }
 
@@ -578,16 +585,16 @@ impl Shared {
     }
 }
 
-/// Adds `mono` at `gains` (left, right) into `into`, lengthening it.
+/// Adds `mono` at `gains` (left, right) into `into`, lengthening it: the
+/// part `into` already holds is added to, the rest written once.
 fn add_panned(into: &mut StereoBuffer, mono: &[f32], [gl, gr]: [f32; 2]) {
-    if into.len() < mono.len() {
-        into.left.resize(mono.len(), 0.0);
-        into.right.resize(mono.len(), 0.0);
-    }
-    for ((l, r), x) in into.left.iter_mut().zip(&mut into.right).zip(mono) {
+    let held = into.len().min(mono.len());
+    for ((l, r), x) in into.left.iter_mut().zip(&mut into.right).zip(&mono[..held]) {
         *l += gl * x;
         *r += gr * x;
     }
+    into.left.extend(mono[held..].iter().map(|x| gl * x));
+    into.right.extend(mono[held..].iter().map(|x| gr * x));
 }
 
 /// Equal-power gains (left, right) for a pan position.
