@@ -287,3 +287,41 @@ fn bad_weights_files_give_errors_naming_the_file_and_the_problem() {
     let e = Composer::load(&out).err().unwrap().to_string();
     assert!(e.contains("tiny.json") && e.contains("line 1"), "{e}");
 }
+
+#[test]
+fn a_model_stored_as_f16_composes_as_the_f32_model_rounded_and_corrupt_files_are_refused() {
+    let dir = Scratch::created("half-weights");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pop909-small");
+    for ext in ["json", "safetensors"] {
+        std::fs::copy(shipped.with_extension(ext), dir.join(format!("m.{ext}"))).unwrap();
+    }
+    let weights = dir.join("m.safetensors");
+    // The shipped weights are f16 already: storing them again changes nothing.
+    let before = std::fs::read(&weights).unwrap();
+    let worst = overture_model::checkpoint::store_half(&weights).unwrap();
+    assert_eq!(worst, 0.0);
+    assert_eq!(std::fs::read(&weights).unwrap(), before);
+    let request = Request::new(
+        overture_core::mood::Mood::new(0.4, 0.2).unwrap(),
+        SectionKind::Main,
+    );
+    assert_eq!(
+        Composer::load(dir.join("m"))
+            .unwrap()
+            .compose(&request)
+            .unwrap(),
+        Composer::load(&shipped).unwrap().compose(&request).unwrap()
+    );
+    // A file that is not safetensors is refused, named, and left as it was.
+    std::fs::write(&weights, b"not a model").unwrap();
+    let e = overture_model::checkpoint::store_half(&weights).unwrap_err();
+    assert!(matches!(e, ModelError::Weights { .. }), "{e}");
+    assert!(e.to_string().contains("m.safetensors"), "{e}");
+    assert_eq!(std::fs::read(&weights).unwrap(), b"not a model");
+    // Weights shorter than two bytes per parameter are refused on load.
+    std::fs::write(&weights, &before[..before.len() / 3]).unwrap();
+    let e = Composer::load(dir.join("m"))
+        .err()
+        .expect("truncated weights are refused");
+    assert!(e.to_string().contains("two per parameter, in f16"), "{e}");
+}
