@@ -267,3 +267,37 @@ fn a_mood_s_main_variants_open_with_one_motif_and_go_on_differently() {
         );
     }
 }
+
+#[test]
+fn a_variant_no_longer_than_its_shared_opening_is_its_sibling() {
+    use overture_core::mood::Mood;
+    use overture_model::{Composer, OPENING_BARS, Request};
+
+    let composer = Composer::load(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pop909-small"),
+    )
+    .unwrap();
+    for bars in 1..=OPENING_BARS + 1 {
+        let mut sibling = Request::new(Mood::new(0.3, 0.3).unwrap(), SectionKind::Main);
+        sibling.bars = bars;
+        sibling.seed = 21;
+        let variant = Request {
+            seed: 22,
+            opening_seed: Some(21),
+            ..sibling
+        };
+        let (a, b) = (
+            composer.compose(&sibling).unwrap(),
+            composer.compose(&variant).unwrap(),
+        );
+        assert_eq!(b.length_ticks(), a.length_ticks(), "{bars} bars");
+        for role in [Role::Melody, Role::Bass, Role::Harmony] {
+            let shared = bars.min(OPENING_BARS);
+            assert_eq!(
+                phrase(b.track(role).unwrap(), 0, shared),
+                phrase(a.track(role).unwrap(), 0, shared),
+                "{role:?}, {bars} bars"
+            );
+        }
+    }
+}

@@ -229,7 +229,8 @@ impl Sequence {
     pub(super) fn returning_to(mut self, opening: &Sequence, bars: u32) -> Self {
         let body = &opening.tokens[opening.header_len.min(opening.tokens.len())..];
         // Up to and with the bar line that ends the restated bars, so that
-        // nothing is added to them.
+        // nothing is added to them; a chunk that ends within them is
+        // restated whole, its end included.
         let mut started = 0;
         let end = body
             .iter()
@@ -237,7 +238,7 @@ impl Sequence {
                 started += u32::from(id == Token::Bar.id());
                 started > bars || id == Token::Eos.id()
             })
-            .map_or(body.len(), |i| i + usize::from(started > bars));
+            .map_or(body.len(), |i| i + 1);
         self.prefix = body[..end].to_vec();
         for p in self.plan.0.iter_mut().take(started.min(bars) as usize) {
             *p = crate::form_plan::BarPlan::Free;
