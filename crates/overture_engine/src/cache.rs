@@ -151,6 +151,11 @@ impl StemCache {
         evicted
     }
 
+    /// The keys of the pieces held, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &PieceKey> {
+        self.entries.keys()
+    }
+
     /// Keeps only the pieces whose key passes `keep`.
     pub fn retain(&mut self, mut keep: impl FnMut(&PieceKey) -> bool) {
         let bytes = &mut self.bytes;

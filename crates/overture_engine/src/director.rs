@@ -217,18 +217,14 @@ impl Director {
         }
         self.stingers.clear();
         // Pieces of the new score's moods stay, stingers only as defined
-        // now (`is_current`).
-        let stingers: Vec<PieceKey> = self
-            .score
-            .mood_ids()
-            .flat_map(|m| (0..self.score.stingers.len() as u32).map(move |i| (m, Part::Stinger(i))))
-            .map(|(m, part)| self.key(m, part))
+        // now.
+        let stale: Vec<PieceKey> = self
+            .cache
+            .keys()
+            .filter(|k| !self.is_current(k))
+            .cloned()
             .collect();
-        let keys = &self.moods.keys;
-        self.cache.retain(|k| match k.part {
-            Part::Stinger(_) => stingers.contains(k),
-            _ => keys.iter().any(|key| key.spec == k.spec),
-        });
+        self.cache.retain(|k| !stale.contains(k));
         // New inputs: what failed may work now (a palette file was fixed).
         self.failures.clear();
         self.errors.clear();

@@ -5,7 +5,10 @@
 //! shared openings (`Request::opening_seed`):
 //! `cargo run --release -p overture_model --example variant_sharing`.
 use overture_core::{arrangement::Arrangement, mood::Mood, section::SectionKind, track::Role};
-use overture_model::{Composer, Request, form::bar_onsets};
+use overture_model::{
+    Composer, Request,
+    form::{self, bar_onsets},
+};
 
 type Bar = (Vec<u32>, Vec<i32>);
 
@@ -16,14 +19,7 @@ fn bars(arr: &Arrangement) -> Vec<Bar> {
         .unwrap_or_default();
     bar_onsets(&notes, 1920, 8)
         .into_iter()
-        .map(|b| {
-            let rhythm = b.iter().map(|o| o.0).collect();
-            let steps = b
-                .windows(2)
-                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
-                .collect();
-            (rhythm, steps)
-        })
+        .map(|b| (form::rhythm(&b), form::intervals(&b)))
         .collect()
 }
 

@@ -211,19 +211,16 @@ pub fn store_half(weights: &Path) -> Result<f32, ModelError> {
         .map_err(|e| err(format!("not a valid safetensors file: {e}")))?;
     let mut worst = 0f32;
     let mut half = std::collections::HashMap::new();
+    let values = |t: &candle_core::Tensor| {
+        t.to_dtype(candle_core::DType::F32)
+            .and_then(|t| t.flatten_all())
+            .and_then(|t| t.to_vec1::<f32>())
+    };
     for (name, t) in tensors {
         let tensor_err = |e: candle_core::Error| err(format!("tensor `{name}`: {e}"));
         let h = t.to_dtype(candle_core::DType::F16).map_err(tensor_err)?;
-        let before = t
-            .to_dtype(candle_core::DType::F32)
-            .and_then(|t| t.flatten_all())
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(tensor_err)?;
-        let after = h
-            .to_dtype(candle_core::DType::F32)
-            .and_then(|t| t.flatten_all())
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(tensor_err)?;
+        let before = values(&t).map_err(tensor_err)?;
+        let after = values(&h).map_err(tensor_err)?;
         let scale = before
             .iter()
             .fold(0f32, |m, v| m.max(v.abs()))

@@ -83,18 +83,8 @@ impl MelodyForm {
     /// of `bar_ticks` ticks, `bars` bars from tick 0.
     pub fn measure(notes: &[(u32, u8)], bar_ticks: u32, bars: u32) -> Self {
         let per_bar = bar_onsets(notes, bar_ticks, bars);
-        let rhythms: Vec<Vec<u32>> = per_bar
-            .iter()
-            .map(|b| b.iter().map(|o| o.0).collect())
-            .collect();
-        let intervals: Vec<Vec<i32>> = per_bar
-            .iter()
-            .map(|b| {
-                b.windows(2)
-                    .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
-                    .collect()
-            })
-            .collect();
+        let rhythms: Vec<Vec<u32>> = per_bar.iter().map(|b| rhythm(b)).collect();
+        let intervals: Vec<Vec<i32>> = per_bar.iter().map(|b| intervals(b)).collect();
         let mut form = Self {
             windows: 1,
             bars: per_bar.len(),
@@ -168,6 +158,18 @@ impl MelodyForm {
     pub fn phrase_parallelism(&self) -> f64 {
         share(self.parallel_sum, self.parallel_pairs)
     }
+}
+
+/// A bar's rhythm: the sixteenth slots of its onsets.
+pub fn rhythm(bar: &[(u32, u8)]) -> Vec<u32> {
+    bar.iter().map(|o| o.0).collect()
+}
+
+/// A bar's intervals: the semitone steps between its onsets' top pitches.
+pub fn intervals(bar: &[(u32, u8)]) -> Vec<i32> {
+    bar.windows(2)
+        .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
+        .collect()
 }
 
 /// Each bar's onsets with their top pitch: `notes` (start tick, pitch) in

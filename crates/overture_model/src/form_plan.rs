@@ -71,13 +71,8 @@ impl FormPlan {
     /// Reads the plan of one window of melody onsets per bar (see
     /// [`form::bar_onsets`]).
     pub fn of_onsets(bars: &[Vec<(u32, u8)>]) -> Self {
-        let rhythm = |b: usize| -> Vec<u32> { bars[b].iter().map(|o| o.0).collect() };
-        let steps = |b: usize| -> Vec<i32> {
-            bars[b]
-                .windows(2)
-                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
-                .collect()
-        };
+        let rhythm = |b: usize| form::rhythm(&bars[b]);
+        let steps = |b: usize| form::intervals(&bars[b]);
         let mut plan = [BarPlan::Free; PLAN_BARS];
         for (b, slot) in plan
             .iter_mut()

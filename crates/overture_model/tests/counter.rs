@@ -155,13 +155,8 @@ fn a_form_plan_decodes_to_a_texture_line_whose_bars_repeat_as_asked() {
         );
         let notes: Vec<(u32, u8)> = track.notes.iter().map(|n| (n.start, n.pitch)).collect();
         let bars = bar_onsets(&notes, BAR, 8);
-        let rhythm = |b: usize| -> Vec<u32> { bars[b].iter().map(|o| o.0).collect() };
-        let steps = |b: usize| -> Vec<i32> {
-            bars[b]
-                .windows(2)
-                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
-                .collect()
-        };
+        let rhythm = |b: usize| overture_model::form::rhythm(&bars[b]);
+        let steps = |b: usize| overture_model::form::intervals(&bars[b]);
         for (b, p) in plan.0.iter().enumerate() {
             match *p {
                 BarPlan::Rhythm(a) => {

@@ -87,28 +87,34 @@ fn every_sampled_sequence_is_well_formed_even_from_an_untrained_network() {
     }
 }
 
-#[test]
-fn a_forced_motif_keeps_sequences_well_formed_even_when_it_fills_every_sixteenth() {
-    use overture_core::midi::parse_midi;
-    let composer = untrained();
-    // Twenty-four sixteenth notes in a row, then nothing: 1.5 bars of motif.
+/// A motif of `count` sixteenth notes from the start of a `bars`-bar C
+/// major main, the `i`th at `pitch(i)`, read back as a game's leitmotif file
+/// would be.
+fn sixteenths_motif(bars: u32, count: u32, pitch: impl Fn(u32) -> u8) -> Motif {
     let mut a = Arrangement::new(
         SectionKind::Main,
         Tempo::from_bpm(100.0).unwrap(),
         Meter::FOUR_FOUR,
         "C:maj".parse().unwrap(),
-        2,
+        bars,
     );
-    for i in 0..24u32 {
+    for i in 0..count {
         a.track_mut(Role::Melody).notes.push(Note::new(
             i * TICKS_PER_SIXTEENTH,
-            60 + (i % 8) as u8,
+            pitch(i),
             TICKS_PER_SIXTEENTH,
             90,
         ));
     }
-    let song = parse_midi(&overture_core::midi::write_midi(&a)).unwrap();
-    let motif = Motif::from_song(&song).unwrap().0;
+    let song = overture_core::midi::parse_midi(&overture_core::midi::write_midi(&a)).unwrap();
+    Motif::from_song(&song).unwrap().0
+}
+
+#[test]
+fn a_forced_motif_keeps_sequences_well_formed_even_when_it_fills_every_sixteenth() {
+    let composer = untrained();
+    // Twenty-four sixteenth notes in a row, then nothing: 1.5 bars of motif.
+    let motif = sixteenths_motif(2, 24, |i| 60 + (i % 8) as u8);
     for (seed, valence) in [(1, 0.5), (2, -0.5), (3, 0.0)] {
         let r = Request {
             seed,
@@ -229,13 +235,8 @@ fn an_intervals_bar_takes_the_earlier_bars_intervals_in_a_rhythm_of_its_own() {
             .map(|n| (n.start, n.pitch))
             .collect();
         let onsets = crate::form::bar_onsets(&notes, 1920, 8);
-        let rhythm = |b: usize| onsets[b].iter().map(|o| o.0).collect::<Vec<_>>();
-        let intervals = |b: usize| {
-            onsets[b]
-                .windows(2)
-                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
-                .collect::<Vec<_>>()
-        };
+        let rhythm = |b: usize| crate::form::rhythm(&onsets[b]);
+        let intervals = |b: usize| crate::form::intervals(&onsets[b]);
         let scale = arr.key.mode.intervals();
         let tonic = arr.key.tonic.index();
         for (b, a) in [(4, 0), (6, 1), (7, 4)] {
@@ -261,27 +262,10 @@ fn an_intervals_bar_takes_the_earlier_bars_intervals_in_a_rhythm_of_its_own() {
 
 #[test]
 fn an_intervals_bar_whose_source_fills_every_sixteenth_still_writes_all_its_onsets() {
-    use overture_core::midi::parse_midi;
     let composer = untrained();
     // A motif of sixteen sixteenth notes: bar 1 has an onset everywhere,
     // so the only rhythm left for its intervals is its own.
-    let mut a = Arrangement::new(
-        SectionKind::Main,
-        Tempo::from_bpm(100.0).unwrap(),
-        Meter::FOUR_FOUR,
-        "C:maj".parse().unwrap(),
-        1,
-    );
-    for i in 0..16u32 {
-        a.track_mut(Role::Melody).notes.push(Note::new(
-            i * TICKS_PER_SIXTEENTH,
-            [60, 62, 64, 65, 67, 65, 64, 62][i as usize % 8],
-            TICKS_PER_SIXTEENTH,
-            90,
-        ));
-    }
-    let song = parse_midi(&overture_core::midi::write_midi(&a)).unwrap();
-    let motif = Motif::from_song(&song).unwrap().0;
+    let motif = sixteenths_motif(1, 16, |i| [60, 62, 64, 65, 67, 65, 64, 62][i as usize % 8]);
     for seed in 0..4 {
         let r = Request {
             seed,
@@ -305,12 +289,7 @@ fn an_intervals_bar_whose_source_fills_every_sixteenth_still_writes_all_its_onse
             .collect();
         let onsets = crate::form::bar_onsets(&notes, 1920, 8);
         assert_eq!(onsets[0].len(), 16);
-        let intervals = |b: usize| {
-            onsets[b]
-                .windows(2)
-                .map(|w| i32::from(w[1].1) - i32::from(w[0].1))
-                .collect::<Vec<_>>()
-        };
+        let intervals = |b: usize| crate::form::intervals(&onsets[b]);
         assert_eq!(intervals(2), intervals(0), "seed {seed}");
     }
 }
